@@ -1,0 +1,185 @@
+/* events.c - the events thread: SUB to every publisher, dispatch by topic. */
+#include "events.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define GW_MAX_HANDLERS 8
+#define GW_MAX_PUBLISHERS 64 /* instances of all publishing services together */
+#define GW_POLL_MS 250       /* how soon a stop or a registry change is noticed */
+
+/* Services whose instances publish events the gateway needs. */
+static const char *const s_publishers[] = {"auth"};
+
+typedef struct {
+    char topic[64];  /* prefix, ends with '/' */
+    size_t len;      /* strlen(topic) */
+    gw_event_fn fn;  /* called on the events thread */
+    void *arg;       /* passed to fn */
+} gw_topic_t;
+
+struct gw_events {
+    pc_registry_t *registry;               /* borrowed */
+    pc_metrics_t *metrics;                 /* borrowed */
+    gw_topic_t topics[GW_MAX_HANDLERS];    /* set before start, then read-only */
+    size_t ntopics;                        /* entries in topics */
+    pthread_t thread;                      /* the events thread */
+    bool started;                          /* thread is running */
+    atomic_bool stop;                      /* asks the thread to return */
+};
+
+/* What the thread owns (on its stack). */
+typedef struct {
+    pc_subscriber_t *sub;                          /* the SUB socket */
+    char endpoints[GW_MAX_PUBLISHERS][128];        /* connected publishers */
+    size_t count;                                  /* entries in endpoints */
+} gw_sub_state_t;
+
+gw_events_t *gw_events_new(pc_registry_t *reg, pc_metrics_t *metrics)
+{
+    gw_events_t *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->registry = reg;
+    ev->metrics = metrics;
+    atomic_init(&ev->stop, false);
+    return ev;
+}
+
+int gw_events_on(gw_events_t *ev, const char *topic, gw_event_fn fn, void *arg)
+{
+    if (ev->started || ev->ntopics == GW_MAX_HANDLERS || strlen(topic) >= sizeof ev->topics[0].topic)
+        return -1;
+    gw_topic_t *t = &ev->topics[ev->ntopics++];
+    snprintf(t->topic, sizeof t->topic, "%s", topic);
+    t->len = strlen(t->topic);
+    t->fn = fn;
+    t->arg = arg;
+    return 0;
+}
+
+static bool s_in(char (*list)[128], size_t n, const char *endpoint)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], endpoint) == 0)
+            return true;
+    return false;
+}
+
+/* Makes the SUB's connections equal to the live publishers. O(n^2) in the
+ * number of publishers, fine for dozens. */
+static void s_sync(gw_events_t *ev, gw_sub_state_t *st)
+{
+    char want[GW_MAX_PUBLISHERS][128];
+    size_t nwant = 0;
+    for (size_t s = 0; s < sizeof s_publishers / sizeof s_publishers[0]; s++) {
+        pc_instance_t inst[GW_MAX_PUBLISHERS];
+        size_t n = pc_registry_lookup(ev->registry, s_publishers[s], inst, GW_MAX_PUBLISHERS);
+        if (n > GW_MAX_PUBLISHERS)
+            n = GW_MAX_PUBLISHERS;
+        for (size_t i = 0; i < n && nwant < GW_MAX_PUBLISHERS; i++)
+            if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub))
+                snprintf(want[nwant++], sizeof want[0], "%s", inst[i].pub);
+    }
+    for (size_t i = 0; i < st->count;) {
+        if (s_in(want, nwant, st->endpoints[i])) {
+            i++;
+            continue;
+        }
+        pc_subscriber_disconnect(st->sub, st->endpoints[i]);
+        pc_info("disconnected from publisher %s", st->endpoints[i]);
+        st->count--;
+        if (i != st->count)
+            memcpy(st->endpoints[i], st->endpoints[st->count], sizeof st->endpoints[0]);
+    }
+    for (size_t i = 0; i < nwant; i++) {
+        if (s_in(st->endpoints, st->count, want[i]))
+            continue;
+        if (pc_subscriber_connect(st->sub, want[i]) < 0) {
+            pc_warn("could not connect to publisher %s", want[i]);
+            continue;
+        }
+        pc_info("connected to publisher %s", want[i]);
+        memcpy(st->endpoints[st->count++], want[i], sizeof want[0]);
+    }
+    pc_metrics_gauge(ev->metrics, "pigeon_gateway_publishers",
+                     "Publishers the gateway's events socket is connected to", NULL,
+                     (double)st->count);
+}
+
+static void s_deliver(gw_events_t *ev, const pc_event_t *e)
+{
+    if (e->is_marker) /* the WebSocket layer's business; nothing waits for one yet */
+        return;
+    for (size_t i = 0; i < ev->ntopics; i++) {
+        if (strncmp(e->topic, ev->topics[i].topic, ev->topics[i].len) == 0) {
+            char labels[96];
+            snprintf(labels, sizeof labels, "topic=\"%s\"", ev->topics[i].topic);
+            pc_metrics_count(ev->metrics, "pigeon_gateway_events_total",
+                             "Events received from publishers", labels, 1);
+            ev->topics[i].fn(e, ev->topics[i].arg);
+            return;
+        }
+    }
+}
+
+static void *s_run(void *arg)
+{
+    gw_events_t *ev = arg;
+    gw_sub_state_t st = {.sub = pc_subscriber_new()};
+    uint64_t version = 0;
+    bool synced = false;
+    if (!st.sub) {
+        pc_error("could not create the events socket");
+        return NULL;
+    }
+    for (size_t i = 0; i < ev->ntopics; i++)
+        pc_subscriber_subscribe(st.sub, ev->topics[i].topic);
+    while (!atomic_load(&ev->stop)) {
+        uint64_t v = pc_registry_version(ev->registry);
+        if (!synced || v != version) {
+            s_sync(ev, &st);
+            version = v;
+            synced = true;
+        }
+        zmq_pollitem_t item = {zsock_resolve(pc_subscriber_socket(st.sub)), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, GW_POLL_MS) < 0)
+            continue; /* EINTR: our own flag decides, not czmq's */
+        /* Drain rule: keep reading while messages wait; one per wake-up stalls. */
+        pc_event_t e;
+        while (pc_subscriber_recv(st.sub, &e) == 1)
+            s_deliver(ev, &e);
+    }
+    pc_subscriber_destroy(&st.sub);
+    return NULL;
+}
+
+int gw_events_start(gw_events_t *ev)
+{
+    if (ev->started)
+        return -1;
+    if (pthread_create(&ev->thread, NULL, s_run, ev) != 0)
+        return -1;
+    ev->started = true;
+    return 0;
+}
+
+void gw_events_destroy(gw_events_t **evp)
+{
+    if (!evp || !*evp)
+        return;
+    gw_events_t *ev = *evp;
+    if (ev->started) {
+        atomic_store(&ev->stop, true);
+        pthread_join(ev->thread, NULL);
+    }
+    free(ev);
+    *evp = NULL;
+}

@@ -1,0 +1,54 @@
+/* gw_config.c - the gateway's settings. */
+#include "gw_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int gw_config_load(gw_config_t *cfg, char *err, size_t errlen)
+{
+    long v;
+    char *proxies = NULL;
+    memset(cfg, 0, sizeof *cfg);
+    if (pc_config_load(&cfg->common, "gateway", err, errlen) < 0)
+        return -1;
+    if (pc_env_int("PIGEON_HTTP_PORT", 8080, 1, 65535, &v, err, errlen) < 0)
+        goto fail;
+    cfg->http_port = (int)v;
+    if (pc_env_int("PIGEON_HTTP_THREADS", 16, 1, 1024, &v, err, errlen) < 0)
+        goto fail;
+    cfg->http_threads = (int)v;
+    if (pc_env_int("PIGEON_HTTP_MAX_CONNECTIONS", 10000, 16, 1000000, &v, err, errlen) < 0)
+        goto fail;
+    cfg->max_connections = (int)v;
+    /* Below ~8 KiB MHD cannot hold ordinary request headers. */
+    if (pc_env_int("PIGEON_HTTP_CONNECTION_MEMORY", 32 * 1024, 8 * 1024, 1024 * 1024, &v, err,
+                   errlen) < 0)
+        goto fail;
+    cfg->connection_memory = (size_t)v;
+    if (pc_env_int("PIGEON_HTTP_IDLE_TIMEOUT_S", 60, 1, 3600, &v, err, errlen) < 0)
+        goto fail;
+    cfg->idle_timeout_s = (int)v;
+    /* DESIGN.md: a revoked or expired token may be believed for at most 10 s. */
+    if (pc_env_int("PIGEON_TOKEN_CACHE_MS", 10000, 0, 10000, &v, err, errlen) < 0)
+        goto fail;
+    cfg->token_cache_ms = (int)v;
+    if (pc_env_int("PIGEON_TOKEN_CACHE_ENTRIES", 65536, 16, 16 * 1024 * 1024, &v, err, errlen) < 0)
+        goto fail;
+    cfg->token_cache_entries = (size_t)v;
+    if (pc_env_str("PIGEON_TRUSTED_PROXIES", NULL, &proxies, err, errlen) < 0)
+        goto fail;
+    cfg->proxies = gw_proxies_parse(proxies, err, errlen);
+    free(proxies);
+    if (!cfg->proxies)
+        goto fail;
+    return 0;
+fail:
+    gw_config_clear(cfg);
+    return -1;
+}
+
+void gw_config_clear(gw_config_t *cfg)
+{
+    pc_config_clear(&cfg->common);
+    gw_proxies_destroy(&cfg->proxies);
+}

@@ -1,0 +1,35 @@
+/* pigeon-gateway: HTTP REST edge of Pigeon. See gateway.h. */
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/signalfd.h>
+
+#include "gateway.h"
+
+int main(void)
+{
+    /* Blocked before any thread starts, so every thread inherits the mask
+     * and the signals are read only from the signalfd. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    zsys_handler_set(NULL); /* czmq's handler would make every socket call fail at once */
+
+    int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sigfd < 0) {
+        perror("pigeon-gateway: could not create signalfd");
+        return 1;
+    }
+    char err[256] = "";
+    gw_gateway_t *gw = gw_gateway_new(err, sizeof err);
+    if (!gw) {
+        fprintf(stderr, "pigeon-gateway: %s\n", err);
+        return 1;
+    }
+    int rc = gw_gateway_run(gw, sigfd);
+    gw_gateway_destroy(&gw);
+    return rc;
+}

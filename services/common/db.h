@@ -1,0 +1,59 @@
+/* db.h - one PostgreSQL connection owned by one thread.
+ *
+ * Connects lazily and reconnects with capped exponential backoff (100 ms ..
+ * 5 s) after the server goes away; while it is down every query answers
+ * PC_UNAVAILABLE at once instead of blocking. Every session gets
+ * statement_timeout and application_name. Parameterized queries only. */
+#ifndef PIGEON_DB_H
+#define PIGEON_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "status.h"
+
+typedef struct pc_db pc_db_t;
+
+/* Never fails for a bad server (that shows at the first query); NULL only on OOM. */
+pc_db_t *pc_db_new(const char *conninfo, const char *application_name, int statement_timeout_ms);
+void pc_db_destroy(pc_db_t **db);
+
+/* Connects now if needed (respecting the backoff). True when usable. */
+bool pc_db_ensure(pc_db_t *db);
+
+/* Runs one statement with text parameters (NULL entry = SQL NULL).
+ * Returns the result (PGRES_TUPLES_OK / PGRES_COMMAND_OK; caller PQclear()s)
+ * or NULL with *status set:
+ *   connection lost/down -> PC_UNAVAILABLE (the connection is reset for later),
+ *   23505 unique_violation -> PC_CONFLICT, 57014 query_canceled -> PC_DEADLINE_EXCEEDED,
+ *   40001/40P01 serialization/deadlock -> PC_UNAVAILABLE, anything else -> PC_INTERNAL
+ * and the error logged (without parameter values). */
+PGresult *pc_db_query(pc_db_t *db, pc_status_t *status, const char *sql, int nparams,
+                      const char *const *values);
+
+/* Like pc_db_query with per-parameter lengths and formats (1 = binary, for
+ * bytea) and a result format (0 text, 1 binary). */
+PGresult *pc_db_query_bin(pc_db_t *db, pc_status_t *status, const char *sql, int nparams,
+                          const char *const *values, const int *lengths, const int *formats,
+                          int result_format);
+
+/* Runs a trusted script of one or more statements (simple query protocol,
+ * no parameters): for Pigeon's own SQL such as migrations, never for anything
+ * holding client input. Result and *status as for pc_db_query; the result is
+ * the last statement's. */
+PGresult *pc_db_exec_script(pc_db_t *db, pc_status_t *status, const char *sql);
+
+/* The SQLSTATE of the last failed query on this connection ("" if none). */
+const char *pc_db_last_sqlstate(const pc_db_t *db);
+
+/* BEGIN / COMMIT / ROLLBACK. pc_db_rollback is safe to call when no
+ * transaction is open. */
+pc_status_t pc_db_begin(pc_db_t *db);
+pc_status_t pc_db_commit(pc_db_t *db);
+void pc_db_rollback(pc_db_t *db);
+bool pc_db_in_transaction(const pc_db_t *db);
+
+/* The raw connection for what this API does not cover (NULL while down). */
+PGconn *pc_db_conn(pc_db_t *db);
+
+#endif

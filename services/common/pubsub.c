@@ -1,0 +1,392 @@
+/* pubsub.c - XPUB publisher thread, per-thread senders, and the SUB side.
+ *
+ * The publisher thread is the only owner of the XPUB socket. Senders are
+ * inproc PUSH sockets into its PULL, so any worker thread can publish without
+ * touching the XPUB. Subscriptions arriving on the XPUB (ZMQ_XPUB_VERBOSE, so
+ * duplicates from other gateways come through too) are answered with a marker
+ * on the same topic. */
+#include "pubsub.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "log.h"
+
+/* Queue sizes in messages (HWMs count messages, not bytes). Events are small
+ * JSON frames; a full queue drops and counts. */
+#define S_SENDER_HWM 10000
+#define S_XPUB_HWM 100000
+#define S_SUB_HWM 100000
+/* How long destroy keeps forwarding what senders queued. */
+#define S_FLUSH_MS 200
+
+struct pc_publisher {
+    void *xpub;            /* owned by the thread once started */
+    void *pull;            /* inproc sink of every sender; owned by the thread */
+    char inproc[64];       /* where senders connect */
+    char instance[64];     /* goes into markers */
+    pc_metrics_t *metrics; /* may be NULL */
+    pthread_t thread;      /* the only user of xpub and pull */
+    atomic_bool stop;      /* set by destroy */
+};
+
+struct pc_pub_sender {
+    void *push;            /* connected to the publisher's inproc PULL */
+    pc_metrics_t *metrics; /* for drop counts; may be NULL */
+};
+
+struct pc_subscriber {
+    void *sub;         /* the SUB socket; owned by the caller's thread */
+    zmq_msg_t payload; /* last payload, lent out through pc_event_t */
+    char *topic;       /* last topic, NUL-terminated */
+    size_t topic_cap;
+    char *from; /* last marker's instance id */
+    size_t from_cap;
+};
+
+static void s_count(pc_metrics_t *m, const char *name, const char *help, uint64_t n)
+{
+    if (m && n)
+        pc_metrics_count(m, name, help, NULL, n);
+}
+
+/* Discards the remaining frames of a multi-frame message. */
+static void s_skip_rest(void *sock)
+{
+    int more = 0;
+    size_t sz = sizeof more;
+    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        int rc = zmq_msg_recv(&m, sock, ZMQ_DONTWAIT);
+        zmq_msg_close(&m);
+        if (rc < 0)
+            break;
+    }
+}
+
+/* --- publisher ---------------------------------------------------------- */
+
+/* A subscription arrived: byte 1 then the topic. Answer with the marker. */
+static void s_on_subscription(pc_publisher_t *pub)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, pub->xpub, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return;
+    }
+    const uint8_t *data = zmq_msg_data(&m);
+    size_t len = zmq_msg_size(&m);
+    if (len >= 1 && data[0] == 1) {
+        char marker[1 + sizeof pub->instance];
+        size_t ilen = strlen(pub->instance);
+        marker[0] = '\0';
+        memcpy(marker + 1, pub->instance, ilen);
+        /* XPUB sends never block: a subscriber over its HWM loses the marker,
+         * and the gateway's ready deadline covers that. */
+        if (zmq_send(pub->xpub, data + 1, len - 1, ZMQ_SNDMORE) >= 0)
+            zmq_send(pub->xpub, marker, 1 + ilen, 0);
+    }
+    zmq_msg_close(&m);
+    s_skip_rest(pub->xpub);
+}
+
+/* Moves one [topic][payload] from the PULL to the XPUB. 1 moved, 0 none. */
+static int s_forward_one(pc_publisher_t *pub)
+{
+    zmq_msg_t topic, payload;
+    zmq_msg_init(&topic);
+    if (zmq_msg_recv(&topic, pub->pull, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&topic);
+        return 0;
+    }
+    if (!zmq_msg_more(&topic)) { /* not an event; senders always send two frames */
+        zmq_msg_close(&topic);
+        return 1;
+    }
+    zmq_msg_init(&payload);
+    if (zmq_msg_recv(&payload, pub->pull, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&topic);
+        zmq_msg_close(&payload);
+        return 1;
+    }
+    if (zmq_msg_more(&payload)) {
+        s_skip_rest(pub->pull);
+    } else if (zmq_msg_send(&topic, pub->xpub, ZMQ_SNDMORE) >= 0) {
+        zmq_msg_send(&payload, pub->xpub, 0);
+        s_count(pub->metrics, "pigeon_events_published_total", "Events handed to the XPUB socket",
+                1);
+    }
+    zmq_msg_close(&topic);
+    zmq_msg_close(&payload);
+    return 1;
+}
+
+static void *s_publisher_main(void *arg)
+{
+    pc_publisher_t *pub = arg;
+    while (!atomic_load(&pub->stop)) {
+        zmq_pollitem_t items[] = {{pub->xpub, 0, ZMQ_POLLIN, 0}, {pub->pull, 0, ZMQ_POLLIN, 0}};
+        /* The timeout only bounds how late a stop is noticed. */
+        int rc = zmq_poll(items, 2, 100);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            s_on_subscription(pub);
+        /* Bounded batch so subscriptions are not starved by a flood. */
+        for (int i = 0; i < 1000 && (items[1].revents & ZMQ_POLLIN); i++)
+            if (!s_forward_one(pub))
+                break;
+    }
+    /* Flush what senders queued before the stop, within a bound. */
+    int64_t until = pc_mono_ms() + S_FLUSH_MS;
+    while (pc_mono_ms() < until) {
+        zmq_pollitem_t item = {pub->pull, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 10) <= 0)
+            break;
+        while (s_forward_one(pub))
+            ;
+    }
+    zmq_close(pub->pull);
+    zmq_close(pub->xpub);
+    return NULL;
+}
+
+static void *s_socket(int type)
+{
+    void *ctx = pc_zmq_context();
+    return ctx ? zmq_socket(ctx, type) : NULL;
+}
+
+static void s_setint(void *sock, int opt, int value)
+{
+    zmq_setsockopt(sock, opt, &value, sizeof value);
+}
+
+pc_publisher_t *pc_publisher_new(const char *bind_endpoint, const char *instance_id,
+                                 pc_metrics_t *metrics, char *bound_out, size_t bound_size)
+{
+    static atomic_uint s_seq;
+    pc_publisher_t *pub = calloc(1, sizeof *pub);
+    if (!pub)
+        return NULL;
+    snprintf(pub->instance, sizeof pub->instance, "%s", instance_id ? instance_id : "");
+    snprintf(pub->inproc, sizeof pub->inproc, "inproc://pigeon-pub-%u-%p",
+             atomic_fetch_add(&s_seq, 1), (void *)pub);
+    pub->metrics = metrics;
+    atomic_init(&pub->stop, false);
+    pub->xpub = s_socket(ZMQ_XPUB);
+    pub->pull = s_socket(ZMQ_PULL);
+    if (!pub->xpub || !pub->pull)
+        goto fail;
+    s_setint(pub->xpub, ZMQ_XPUB_VERBOSE, 1);
+    s_setint(pub->xpub, ZMQ_SNDHWM, S_XPUB_HWM);
+    s_setint(pub->xpub, ZMQ_LINGER, S_FLUSH_MS);
+    s_setint(pub->pull, ZMQ_RCVHWM, S_SENDER_HWM);
+    s_setint(pub->pull, ZMQ_LINGER, 0);
+    if (zmq_bind(pub->xpub, bind_endpoint) != 0) {
+        pc_error("could not bind publisher to \"%s\": %s", bind_endpoint, zmq_strerror(errno));
+        goto fail;
+    }
+    if (zmq_bind(pub->pull, pub->inproc) != 0)
+        goto fail;
+    if (bound_out && bound_size) {
+        size_t sz = bound_size;
+        if (zmq_getsockopt(pub->xpub, ZMQ_LAST_ENDPOINT, bound_out, &sz) != 0)
+            bound_out[0] = '\0';
+    }
+    if (pthread_create(&pub->thread, NULL, s_publisher_main, pub) != 0)
+        goto fail;
+    return pub;
+fail:
+    if (pub->xpub)
+        zmq_close(pub->xpub);
+    if (pub->pull)
+        zmq_close(pub->pull);
+    free(pub);
+    return NULL;
+}
+
+void pc_publisher_destroy(pc_publisher_t **pubp)
+{
+    if (!pubp || !*pubp)
+        return;
+    pc_publisher_t *pub = *pubp;
+    atomic_store(&pub->stop, true);
+    pthread_join(pub->thread, NULL);
+    free(pub);
+    *pubp = NULL;
+}
+
+pc_pub_sender_t *pc_pub_sender_new(pc_publisher_t *pub)
+{
+    if (!pub)
+        return NULL;
+    pc_pub_sender_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->metrics = pub->metrics;
+    s->push = s_socket(ZMQ_PUSH);
+    if (!s->push)
+        goto fail;
+    s_setint(s->push, ZMQ_SNDHWM, S_SENDER_HWM);
+    /* Lets queued events reach the publisher after the sender closes. */
+    s_setint(s->push, ZMQ_LINGER, S_FLUSH_MS);
+    if (zmq_connect(s->push, pub->inproc) != 0)
+        goto fail;
+    return s;
+fail:
+    if (s->push)
+        zmq_close(s->push);
+    free(s);
+    return NULL;
+}
+
+void pc_pub_sender_destroy(pc_pub_sender_t **sp)
+{
+    if (!sp || !*sp)
+        return;
+    zmq_close((*sp)->push);
+    free(*sp);
+    *sp = NULL;
+}
+
+int pc_pub_send(pc_pub_sender_t *s, const char *topic, const void *payload, size_t len)
+{
+    if (!s || !topic)
+        return -1;
+    /* Only the first frame can fail with EAGAIN; ZeroMQ delivers multi-frame
+     * messages whole once that one is accepted. */
+    if (zmq_send(s->push, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(s->push, payload, len, ZMQ_DONTWAIT) < 0) {
+        s_count(s->metrics, "pigeon_events_dropped_total",
+                "Events dropped because the publisher queue was full", 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* --- subscriber --------------------------------------------------------- */
+
+pc_subscriber_t *pc_subscriber_new(void)
+{
+    pc_subscriber_t *sub = calloc(1, sizeof *sub);
+    if (!sub)
+        return NULL;
+    sub->sub = s_socket(ZMQ_SUB);
+    if (!sub->sub) {
+        free(sub);
+        return NULL;
+    }
+    s_setint(sub->sub, ZMQ_RCVHWM, S_SUB_HWM);
+    s_setint(sub->sub, ZMQ_LINGER, 0);
+    /* Reconnect quickly to a restarted publisher. */
+    s_setint(sub->sub, ZMQ_RECONNECT_IVL, 100);
+    s_setint(sub->sub, ZMQ_RECONNECT_IVL_MAX, 1000);
+    zmq_msg_init(&sub->payload);
+    return sub;
+}
+
+void pc_subscriber_destroy(pc_subscriber_t **subp)
+{
+    if (!subp || !*subp)
+        return;
+    pc_subscriber_t *sub = *subp;
+    zmq_msg_close(&sub->payload);
+    zmq_close(sub->sub);
+    free(sub->topic);
+    free(sub->from);
+    free(sub);
+    *subp = NULL;
+}
+
+int pc_subscriber_connect(pc_subscriber_t *sub, const char *endpoint)
+{
+    return zmq_connect(sub->sub, endpoint) == 0 ? 0 : -1;
+}
+
+int pc_subscriber_disconnect(pc_subscriber_t *sub, const char *endpoint)
+{
+    return zmq_disconnect(sub->sub, endpoint) == 0 ? 0 : -1;
+}
+
+int pc_subscriber_subscribe(pc_subscriber_t *sub, const char *topic)
+{
+    return zmq_setsockopt(sub->sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) == 0 ? 0 : -1;
+}
+
+int pc_subscriber_unsubscribe(pc_subscriber_t *sub, const char *topic)
+{
+    return zmq_setsockopt(sub->sub, ZMQ_UNSUBSCRIBE, topic, strlen(topic)) == 0 ? 0 : -1;
+}
+
+void *pc_subscriber_socket(pc_subscriber_t *sub)
+{
+    return sub->sub;
+}
+
+/* Copies len bytes plus a NUL into a growing buffer. */
+static int s_copy_str(char **buf, size_t *cap, const void *data, size_t len)
+{
+    if (len + 1 > *cap) {
+        char *p = realloc(*buf, len + 1);
+        if (!p)
+            return -1;
+        *buf = p;
+        *cap = len + 1;
+    }
+    memcpy(*buf, data, len);
+    (*buf)[len] = '\0';
+    return 0;
+}
+
+int pc_subscriber_recv(pc_subscriber_t *sub, pc_event_t *ev)
+{
+    for (;;) {
+        zmq_msg_t topic;
+        zmq_msg_init(&topic);
+        if (zmq_msg_recv(&topic, sub->sub, ZMQ_DONTWAIT) < 0) {
+            int err = errno;
+            zmq_msg_close(&topic);
+            return err == EAGAIN || err == EINTR ? 0 : -1;
+        }
+        int more = zmq_msg_more(&topic);
+        int rc =
+            s_copy_str(&sub->topic, &sub->topic_cap, zmq_msg_data(&topic), zmq_msg_size(&topic));
+        zmq_msg_close(&topic);
+        if (!more) /* malformed: not [topic][payload]; skip it */
+            continue;
+        zmq_msg_close(&sub->payload);
+        zmq_msg_init(&sub->payload);
+        if (zmq_msg_recv(&sub->payload, sub->sub, ZMQ_DONTWAIT) < 0)
+            continue;
+        if (zmq_msg_more(&sub->payload)) {
+            s_skip_rest(sub->sub);
+            continue;
+        }
+        if (rc != 0)
+            return -1;
+        const char *data = zmq_msg_data(&sub->payload);
+        size_t len = zmq_msg_size(&sub->payload);
+        memset(ev, 0, sizeof *ev);
+        ev->topic = sub->topic;
+        ev->payload = data;
+        ev->payload_len = len;
+        if (len >= 1 && data[0] == '\0') {
+            if (s_copy_str(&sub->from, &sub->from_cap, data + 1, len - 1) != 0)
+                return -1;
+            ev->is_marker = true;
+            ev->marker_from = sub->from;
+        }
+        return 1;
+    }
+}

@@ -1,0 +1,328 @@
+/* rpc_server.c - the broker thread and the server's life cycle.
+ *
+ * The broker is the zguide's load-balancing ("LRU queue") pattern: workers
+ * announce themselves ready on an inproc ROUTER, the broker keeps a queue of
+ * idle ones and reads the frontend only while that queue is non-empty. So
+ * requests wait in ZeroMQ's queues, not in ours, and a slow call never sits
+ * in front of a fast one that an idle worker could serve. The broker never
+ * unpacks anything: it moves frames. */
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "log.h"
+#include "rpc_internal.h"
+
+static void s_setint(void *sock, int opt, int value)
+{
+    zmq_setsockopt(sock, opt, &value, sizeof value);
+}
+
+/* Receives the frames after msgs[0] into msgs[1..max-1]; frames beyond max
+ * are read and dropped. Returns the message's frame count; the first
+ * min(count, max) entries of msgs are initialised. */
+static int s_recv_rest(void *sock, zmq_msg_t *msgs, int max)
+{
+    int n = 1;
+    int more = zmq_msg_more(&msgs[0]);
+    while (more) {
+        zmq_msg_t junk;
+        zmq_msg_t *m = n < max ? &msgs[n] : &junk;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(m);
+            break;
+        }
+        more = zmq_msg_more(m);
+        if (m == &junk)
+            zmq_msg_close(m);
+        n++;
+    }
+    return n;
+}
+
+static void s_close_all(zmq_msg_t *msgs, int n)
+{
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&msgs[i]);
+}
+
+static void s_busy_add(pc_rpc_server_t *srv, int delta)
+{
+    pthread_mutex_lock(&srv->mu);
+    srv->busy += delta;
+    if (srv->busy <= 0) {
+        srv->busy = 0;
+        pthread_cond_broadcast(&srv->cv);
+    }
+    pthread_mutex_unlock(&srv->mu);
+}
+
+typedef struct {
+    uint32_t *idle; /* worker indexes, FIFO ring */
+    int head, count, cap;
+} s_idle_t;
+
+static void s_idle_push(s_idle_t *q, uint32_t w)
+{
+    if (q->count < q->cap) {
+        q->idle[(q->head + q->count) % q->cap] = w;
+        q->count++;
+    }
+}
+
+static uint32_t s_idle_pop(s_idle_t *q)
+{
+    uint32_t w = q->idle[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    return w;
+}
+
+/* One message from a worker: READY, or a reply to forward. */
+static void s_from_worker(pc_rpc_server_t *srv, s_idle_t *q)
+{
+    zmq_msg_t f[3];
+    zmq_msg_init(&f[0]);
+    if (zmq_msg_recv(&f[0], srv->backend, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&f[0]);
+        return;
+    }
+    int n = s_recv_rest(srv->backend, f, 3);
+    if (zmq_msg_size(&f[0]) != sizeof(uint32_t) || n < 2 || n > 3) {
+        s_close_all(f, n < 3 ? n : 3);
+        return;
+    }
+    uint32_t w;
+    memcpy(&w, zmq_msg_data(&f[0]), sizeof w);
+    if (n == 3) {
+        /* A client that went away is simply not there: ROUTER drops it. */
+        if (zmq_msg_size(&f[2]) > 0 && zmq_msg_send(&f[1], srv->frontend, ZMQ_SNDMORE) >= 0)
+            zmq_msg_send(&f[2], srv->frontend, ZMQ_DONTWAIT);
+        s_busy_add(srv, -1);
+    }
+    if (w < (uint32_t)srv->opts.workers)
+        s_idle_push(q, w);
+    s_close_all(f, n < 3 ? n : 3);
+}
+
+/* One request from a client, handed to the longest-idle worker. */
+static void s_from_client(pc_rpc_server_t *srv, s_idle_t *q)
+{
+    zmq_msg_t f[2];
+    zmq_msg_init(&f[0]);
+    if (zmq_msg_recv(&f[0], srv->frontend, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&f[0]);
+        return;
+    }
+    int64_t arrival = pc_mono_ms();
+    int n = s_recv_rest(srv->frontend, f, 2);
+    if (n != 2) { /* clients send exactly one frame */
+        s_close_all(f, n < 2 ? n : 2);
+        return;
+    }
+    uint32_t w = s_idle_pop(q);
+    s_busy_add(srv, 1);
+    zmq_send(srv->backend, &w, sizeof w, ZMQ_SNDMORE);
+    zmq_msg_send(&f[0], srv->backend, ZMQ_SNDMORE);
+    zmq_msg_send(&f[1], srv->backend, ZMQ_SNDMORE);
+    zmq_send(srv->backend, &arrival, sizeof arrival, 0);
+    s_close_all(f, 2);
+}
+
+static void *s_broker_main(void *arg)
+{
+    pc_rpc_server_t *srv = arg;
+    s_idle_t q = {0};
+    q.cap = srv->opts.workers;
+    q.idle = calloc((size_t)q.cap, sizeof *q.idle);
+    while (q.idle && !atomic_load(&srv->broker_stop)) {
+        bool take = q.count > 0 && !atomic_load(&srv->draining);
+        zmq_pollitem_t items[] = {{srv->backend, 0, ZMQ_POLLIN, 0},
+                                  {srv->frontend, 0, ZMQ_POLLIN, 0}};
+        /* The timeout only bounds how late a stop or drain is noticed. */
+        int rc = zmq_poll(items, take ? 2 : 1, 100);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            for (int i = 0; i < 256; i++) {
+                int ev = 0;
+                size_t sz = sizeof ev;
+                zmq_getsockopt(srv->backend, ZMQ_EVENTS, &ev, &sz);
+                if (!(ev & ZMQ_POLLIN))
+                    break;
+                s_from_worker(srv, &q);
+            }
+        if (take && (items[1].revents & ZMQ_POLLIN))
+            while (q.count > 0 && !atomic_load(&srv->draining)) {
+                int ev = 0;
+                size_t sz = sizeof ev;
+                zmq_getsockopt(srv->frontend, ZMQ_EVENTS, &ev, &sz);
+                if (!(ev & ZMQ_POLLIN))
+                    break;
+                s_from_client(srv, &q);
+            }
+    }
+    free(q.idle);
+    zmq_close(srv->frontend);
+    zmq_close(srv->backend);
+    return NULL;
+}
+
+static bool s_valid_identifier(const char *s)
+{
+    if (!s || !*s || strlen(s) > 63 || !(islower((unsigned char)*s) || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+static int s_bind(pc_rpc_server_t *srv, char *bound_out, size_t bound_size)
+{
+    static atomic_uint s_seq;
+    void *ctx = pc_zmq_context();
+    srv->frontend = zmq_socket(ctx, ZMQ_ROUTER);
+    srv->backend = zmq_socket(ctx, ZMQ_ROUTER);
+    if (!srv->frontend || !srv->backend)
+        return -1;
+    int64_t maxsize = PC_ENVELOPE_MAX_BYTES;
+    zmq_setsockopt(srv->frontend, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize);
+    s_setint(srv->frontend, ZMQ_HEARTBEAT_IVL, 500);
+    s_setint(srv->frontend, ZMQ_HEARTBEAT_TIMEOUT, 1500);
+    s_setint(srv->frontend, ZMQ_SNDHWM, 10000);
+    s_setint(srv->frontend, ZMQ_RCVHWM, 10000);
+    s_setint(srv->frontend, ZMQ_LINGER, 0);
+    s_setint(srv->backend, ZMQ_LINGER, 0);
+    if (zmq_bind(srv->frontend, srv->opts.bind_endpoint) != 0) {
+        pc_error("could not bind RPC port \"%s\": %s", srv->opts.bind_endpoint,
+                 zmq_strerror(errno));
+        return -1;
+    }
+    snprintf(srv->backend_ep, sizeof srv->backend_ep, "inproc://pigeon-rpc-%u-%p",
+             atomic_fetch_add(&s_seq, 1), (void *)srv);
+    if (zmq_bind(srv->backend, srv->backend_ep) != 0)
+        return -1;
+    if (bound_out && bound_size) {
+        size_t sz = bound_size;
+        if (zmq_getsockopt(srv->frontend, ZMQ_LAST_ENDPOINT, bound_out, &sz) != 0)
+            bound_out[0] = '\0';
+    }
+    return 0;
+}
+
+pc_rpc_server_t *pc_rpc_server_new(const pc_rpc_server_opts_t *opts, char *bound_out,
+                                   size_t bound_size)
+{
+    if (!opts || !opts->service || !opts->bind_endpoint || opts->workers < 1 ||
+        (opts->method_count && !opts->methods) || sodium_init() < 0)
+        return NULL;
+    if (!s_valid_identifier(opts->schema)) {
+        pc_error("cannot serve RPC: schema name \"%s\" is not a plain identifier",
+                 opts->schema ? opts->schema : "");
+        return NULL;
+    }
+    pc_rpc_server_t *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return NULL;
+    srv->opts = *opts;
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    srv->service = strdup(opts->service);
+    srv->schema = strdup(opts->schema);
+    srv->db_url = opts->db_url ? strdup(opts->db_url) : NULL;
+    srv->workers = calloc((size_t)opts->workers, sizeof *srv->workers);
+    if (!srv->service || !srv->schema || (opts->db_url && !srv->db_url) || !srv->workers)
+        goto fail;
+    srv->opts.service = srv->service;
+    srv->opts.schema = srv->schema;
+    srv->opts.db_url = srv->db_url;
+    if (s_bind(srv, bound_out, bound_size) != 0)
+        goto fail;
+    if (pthread_create(&srv->broker, NULL, s_broker_main, srv) != 0)
+        goto fail;
+    srv->broker_started = true;
+    for (int i = 0; i < opts->workers; i++) {
+        pc_rpc_worker_t *w = &srv->workers[i];
+        w->srv = srv;
+        w->index = (uint32_t)i;
+        atomic_init(&w->db_ok, false);
+        if (pthread_create(&w->thread, NULL, pc_rpc_worker_main, w) != 0)
+            goto fail;
+        srv->nstarted++;
+    }
+    return srv;
+fail:
+    if (!srv->broker_started) {
+        if (srv->frontend)
+            zmq_close(srv->frontend);
+        if (srv->backend)
+            zmq_close(srv->backend);
+    }
+    pc_rpc_server_destroy(&srv);
+    return NULL;
+}
+
+void pc_rpc_server_drain(pc_rpc_server_t *srv, int grace_ms)
+{
+    if (!srv)
+        return;
+    atomic_store(&srv->draining, true);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ns = ts.tv_nsec + (int64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_mutex_lock(&srv->mu);
+    while (srv->busy > 0)
+        if (pthread_cond_timedwait(&srv->cv, &srv->mu, &ts) == ETIMEDOUT)
+            break;
+    if (srv->busy > 0)
+        pc_warn("stopping with %d RPC calls still running after %d ms", srv->busy, grace_ms);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+void pc_rpc_server_destroy(pc_rpc_server_t **srvp)
+{
+    if (!srvp || !*srvp)
+        return;
+    pc_rpc_server_t *srv = *srvp;
+    atomic_store(&srv->draining, true);
+    /* Workers first: the broker must still forward their last replies. */
+    atomic_store(&srv->workers_stop, true);
+    for (int i = 0; i < srv->nstarted; i++)
+        pthread_join(srv->workers[i].thread, NULL);
+    atomic_store(&srv->broker_stop, true);
+    if (srv->broker_started)
+        pthread_join(srv->broker, NULL);
+    pthread_cond_destroy(&srv->cv);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv->workers);
+    free(srv->service);
+    free(srv->schema);
+    free(srv->db_url);
+    free(srv);
+    *srvp = NULL;
+}
+
+int pc_rpc_server_db_ok(pc_rpc_server_t *srv)
+{
+    if (!srv)
+        return 0;
+    for (int i = 0; i < srv->nstarted; i++)
+        if (atomic_load(&srv->workers[i].db_ok))
+            return 1;
+    return 0;
+}

@@ -1,0 +1,120 @@
+/* rpc_server.h - a service's request side: ROUTER frontend + worker pool.
+ *
+ * One broker thread owns the ROUTER bound for clients and an inproc ROUTER
+ * for the workers; it hands each request to an idle worker (workers announce
+ * themselves ready, so one slow call - an Argon2 hash, a nested RPC - never
+ * holds up another) and forwards replies by client identity. Each worker
+ * thread owns its PostgreSQL connection (pc_db_t), its publisher sender and
+ * whatever worker_init creates (RPC clients to other services).
+ *
+ * Dispatch is by method name from a table. The envelope is unpacked and
+ * freed once, here; a request whose deadline has already passed is answered
+ * 504 without running the handler.
+ *
+ * Idempotent writes: for methods flagged PC_METHOD_WRITE the framework first
+ * looks up <schema>.rpc_replies by request id and answers a stored reply
+ * without running the handler. A write handler calls pc_call_begin_write()
+ * before its first write; after it returns, the framework inserts the reply
+ * (when pc_status_is_replayable) into rpc_replies in that same transaction
+ * and commits - or rolls back for any other status, so nothing is
+ * half-written. If a concurrent duplicate committed first (unique key), it
+ * rolls back and answers that stored reply. Events queued by
+ * pc_call_publish() go out only after a successful commit. */
+#ifndef PIGEON_RPC_SERVER_H
+#define PIGEON_RPC_SERVER_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "metrics.h"
+#include "pubsub.h"
+#include "rpc_client.h"
+
+typedef struct pc_call pc_call_t;
+typedef int (*pc_handler_fn)(pc_call_t *call);
+
+enum {
+    PC_METHOD_READ = 0,
+    PC_METHOD_WRITE = 1,
+    /* With PC_METHOD_WRITE: a write whose reply holds a new secret (a session
+     * token). Its reply is never stored, so no token sits in rpc_replies; the
+     * handler's transaction still commits on success and rolls back
+     * otherwise, and a retried request acts again (a second session). */
+    PC_METHOD_NO_REPLAY = 2,
+};
+
+typedef struct {
+    const char *method;    /* "auth.login" */
+    pc_handler_fn handler; /* returns the reply status (via pc_call_reply / pc_call_error) */
+    unsigned flags;        /* PC_METHOD_READ or PC_METHOD_WRITE */
+} pc_method_t;
+
+/* --- what a handler sees --- */
+const char *pc_call_method(const pc_call_t *c);
+const char *pc_call_request_id(const pc_call_t *c);
+const char *pc_call_trace(const pc_call_t *c);
+int64_t pc_call_caller(const pc_call_t *c);         /* 0 when unauthenticated */
+int pc_call_remaining_ms(const pc_call_t *c);       /* never negative */
+pc_db_t *pc_call_db(pc_call_t *c);                  /* this worker's connection */
+void *pc_call_worker(pc_call_t *c);                 /* what worker_init returned */
+void *pc_call_service(pc_call_t *c);                /* opts.service_arg */
+pc_metrics_t *pc_call_metrics(pc_call_t *c);
+
+/* Unpacks the request body with `desc`. The call owns the result and frees it
+ * after the handler. NULL when malformed: answer pc_call_error(c, 400, ...). */
+void *pc_call_unpack(pc_call_t *c, const ProtobufCMessageDescriptor *desc);
+
+/* Options for a nested call: same caller and trace, the remaining deadline,
+ * and a request id derived from this call's (stable across retries of this
+ * call, distinct per nested call in order). The request id it points to
+ * stays valid for the next three such calls on this call (a small ring), so
+ * several child calls can be prepared at once. */
+pc_rpc_opts_t pc_call_child_opts(pc_call_t *c);
+
+/* Sets the reply (msg may be NULL: empty body) and returns status. */
+int pc_call_reply(pc_call_t *c, int status, const ProtobufCMessage *msg);
+/* Sets an error reply with a client-facing message and returns status. */
+int pc_call_error(pc_call_t *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* For 429 answers. */
+void pc_call_set_retry_after(pc_call_t *c, unsigned seconds);
+/* Copies a reply received from a nested call into this call's reply. */
+int pc_call_forward(pc_call_t *c, const pc_rpc_reply_t *reply);
+
+/* Opens this call's write transaction (see above). PC_OK or the DB status. */
+int pc_call_begin_write(pc_call_t *c);
+
+/* Queues an event for after the commit (immediately when no transaction is open). */
+void pc_call_publish(pc_call_t *c, const char *topic, const char *payload, size_t len);
+
+/* --- the server --- */
+typedef struct pc_rpc_server pc_rpc_server_t;
+
+typedef struct {
+    const char *service;          /* "auth" */
+    const char *schema;           /* where rpc_replies lives */
+    const pc_method_t *methods;
+    size_t method_count;
+    int workers;                  /* threads, each with its own DB connection */
+    const char *bind_endpoint;    /* "tcp://127.0.0.1:*" */
+    const char *db_url;
+    int db_timeout_ms;
+    void *(*worker_init)(void *service_arg); /* may be NULL; runs in the worker thread */
+    void (*worker_fini)(void *worker_state);
+    void *service_arg;
+    pc_publisher_t *publisher;    /* may be NULL: events are dropped */
+    pc_metrics_t *metrics;        /* requests by method/status, latency */
+} pc_rpc_server_opts_t;
+
+/* Binds and starts the broker and workers; the bound endpoint goes to bound_out. */
+pc_rpc_server_t *pc_rpc_server_new(const pc_rpc_server_opts_t *opts, char *bound_out, size_t bound_size);
+
+/* Stops taking requests, lets in-flight ones finish within grace_ms. */
+void pc_rpc_server_drain(pc_rpc_server_t *srv, int grace_ms);
+void pc_rpc_server_destroy(pc_rpc_server_t **srv);
+
+/* True while at least one worker holds a working DB connection (for /readyz). */
+int pc_rpc_server_db_ok(pc_rpc_server_t *srv);
+
+#endif

@@ -1,0 +1,760 @@
+/* harness.c - see harness.h.
+ *
+ * Children are tracked in a small table so that an atexit handler can kill
+ * whatever a failed test left behind, and each child asks the kernel for
+ * SIGKILL when the test process dies (PR_SET_PDEATHSIG), which covers the
+ * cases atexit cannot: an abort from a sanitizer, or ctest's timeout kill. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#ifndef H_DEFAULT_BIN_DIR
+#define H_DEFAULT_BIN_DIR "bin"
+#endif
+
+#define H_READY_TIMEOUT_MS 30000
+#define H_HTTP_TIMEOUT_MS 30000
+#define H_TAIL_LINES 40
+#define H_MAX_LOGS 64
+
+struct h_proc {
+    pid_t pid;          /* 0 once reaped */
+    char binary[64];    /* "pigeon-auth" */
+    char log_path[512]; /* its stdout and stderr */
+};
+
+/* Process-wide bookkeeping for cleanup at exit. Tests are single-threaded
+ * apart from what libcurl does, so no lock is needed. */
+static h_proc_t *s_live[H_MAX_PROCS * 4]; /* children not yet reaped */
+static char s_logs[H_MAX_LOGS][512];      /* every log file this process wrote */
+static size_t s_nlogs;
+static bool s_atexit_set;
+static pthread_once_t s_curl_once = PTHREAD_ONCE_INIT;
+
+/* ------------------------------------------------------------------ util */
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+static uint64_t s_random_u64(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+        v = (uint64_t)s_now_ms() ^ ((uint64_t)getpid() << 32);
+    return v;
+}
+
+/* Prints the last `lines` lines of a file to stderr. */
+static void s_print_tail(const char *path, int lines)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return;
+    }
+    long size = ftell(f);
+    long start = size > 16384 ? size - 16384 : 0; /* the tail is in the last 16 KiB */
+    fseek(f, start, SEEK_SET);
+    char *buf = calloc(1, (size_t)(size - start) + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)(size - start), f) : 0;
+    fclose(f);
+    if (!buf)
+        return;
+    buf[n] = '\0';
+    const char *p = buf + n;
+    int seen = 0;
+    while (p > buf) {
+        if (p[-1] == '\n' && p != buf + n && ++seen > lines)
+            break;
+        p--;
+    }
+    fprintf(stderr, "--- last lines of %s ---\n%s", path, p);
+    if (n > 0 && buf[n - 1] != '\n')
+        fputc('\n', stderr);
+    free(buf);
+}
+
+/* Prints the tail of every log this test process wrote. */
+void h_dump_logs(void)
+{
+    for (size_t i = 0; i < s_nlogs; i++)
+        s_print_tail(s_logs[i], H_TAIL_LINES);
+}
+
+int h_finish(int failed)
+{
+    if (failed > 0)
+        h_dump_logs();
+    return failed;
+}
+
+static void s_kill_leftovers(void)
+{
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++) {
+        h_proc_t *p = s_live[i];
+        if (p && p->pid > 0) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, NULL, 0);
+            p->pid = 0;
+        }
+    }
+}
+
+static void s_track(h_proc_t *p)
+{
+    if (!s_atexit_set) {
+        atexit(s_kill_leftovers);
+        s_atexit_set = true;
+    }
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++) {
+        if (!s_live[i]) {
+            s_live[i] = p;
+            return;
+        }
+    }
+    fail_msg("harness: more than %zu live processes", sizeof s_live / sizeof s_live[0]);
+}
+
+static void s_untrack(h_proc_t *p)
+{
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++) {
+        if (s_live[i] == p)
+            s_live[i] = NULL;
+    }
+}
+
+/* ------------------------------------------------------------------ database */
+
+/* Appends key='value' to out, quoting as libpq wants. */
+static void s_conninfo_append(char *out, size_t size, const char *key, const char *value)
+{
+    size_t len = strlen(out);
+    int n = snprintf(out + len, size - len, "%s%s='", len ? " " : "", key);
+    if (n < 0 || (size_t)n >= size - len)
+        fail_msg("harness: conninfo too long");
+    len += (size_t)n;
+    for (const char *c = value; *c; c++) {
+        if (len + 3 >= size)
+            fail_msg("harness: conninfo too long");
+        if (*c == '\'' || *c == '\\')
+            out[len++] = '\\';
+        out[len++] = *c;
+    }
+    out[len++] = '\'';
+    out[len] = '\0';
+}
+
+/* PIGEON_TEST_DB_URL with dbname replaced. */
+static void s_conninfo_with_db(const char *base, const char *dbname, char *out, size_t size)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(base, &err);
+    if (!opts)
+        fail_msg("harness: PIGEON_TEST_DB_URL does not parse: %s", err ? err : "out of memory");
+    out[0] = '\0';
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (strcmp(o->keyword, "dbname") == 0)
+            continue;
+        if (o->val && o->val[0])
+            s_conninfo_append(out, size, o->keyword, o->val);
+    }
+    PQconninfoFree(opts);
+    s_conninfo_append(out, size, "dbname", dbname);
+}
+
+void h_db_create(char *url, size_t size)
+{
+    const char *base = getenv("PIGEON_TEST_DB_URL");
+    if (!base || !base[0])
+        fail_msg("PIGEON_TEST_DB_URL is not set: integration tests need a PostgreSQL superuser "
+                 "conninfo (scripts/pigeon test sets it)");
+    PGconn *conn = PQconnectdb(base);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(conn));
+        PQfinish(conn);
+        fail_msg("could not connect to PIGEON_TEST_DB_URL: %s", msg);
+    }
+    static unsigned counter; /* unique within this process */
+    char name[64];
+    snprintf(name, sizeof name, "pigeon_test_%d_%u_%08x", (int)getpid(), ++counter,
+             (unsigned)s_random_u64());
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(conn));
+        PQclear(res);
+        PQfinish(conn);
+        fail_msg("could not create database %s: %s", name, msg);
+    }
+    PQclear(res);
+    PQfinish(conn);
+    s_conninfo_with_db(base, name, url, size);
+}
+
+/* ------------------------------------------------------------------ processes */
+
+int h_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        close(fd);
+        fail_msg("harness: could not find a free port: %s", strerror(errno));
+    }
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+static const char *s_bin_dir(void)
+{
+    const char *dir = getenv("PIGEON_BIN_DIR");
+    return dir && dir[0] ? dir : H_DEFAULT_BIN_DIR;
+}
+
+bool h_have_binary(const char *binary)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", s_bin_dir(), binary);
+    return access(path, X_OK) == 0;
+}
+
+static const char *s_log_dir(void)
+{
+    const char *dir = getenv("PIGEON_TEST_LOG_DIR");
+    if (!dir || !dir[0])
+        dir = getenv("TMPDIR");
+    return dir && dir[0] ? dir : "/tmp";
+}
+
+/* The test's environment with the "K=V" lines of env added; a key already
+ * present is replaced. The array and its strings are the caller's to free. */
+static char **s_build_env(const char *const *env)
+{
+    extern char **environ;
+    size_t nbase = 0, nextra = 0;
+    while (environ[nbase])
+        nbase++;
+    while (env && env[nextra])
+        nextra++;
+    char **out = calloc(nbase + nextra + 1, sizeof *out);
+    assert_non_null(out);
+    size_t n = 0;
+    for (size_t i = 0; i < nbase; i++) {
+        size_t key = strcspn(environ[i], "=");
+        bool replaced = false;
+        for (size_t j = 0; j < nextra; j++) {
+            if (strncmp(env[j], environ[i], key) == 0 && env[j][key] == '=')
+                replaced = true;
+        }
+        if (!replaced)
+            out[n++] = strdup(environ[i]);
+    }
+    for (size_t j = 0; j < nextra; j++) {
+        /* A later line for the same key wins over an earlier one. */
+        size_t key = strcspn(env[j], "=");
+        bool later = false;
+        for (size_t k = j + 1; k < nextra; k++) {
+            if (strncmp(env[k], env[j], key) == 0 && env[k][key] == '=')
+                later = true;
+        }
+        if (!later)
+            out[n++] = strdup(env[j]);
+    }
+    out[n] = NULL;
+    return out;
+}
+
+static void s_free_env(char **env)
+{
+    for (size_t i = 0; env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void s_child_exec(const char *path, char **envp, int log_fd, pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127); /* the test died before the line above */
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char *const argv[] = {(char *)path, NULL};
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+h_proc_t *h_proc_start(const char *binary, const char *const *env)
+{
+    h_proc_t *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    snprintf(p->binary, sizeof p->binary, "%s", binary);
+    static unsigned counter;
+    snprintf(p->log_path, sizeof p->log_path, "%s/%d-%u-%s.log", s_log_dir(), (int)getpid(),
+             ++counter, binary);
+    if (s_nlogs < H_MAX_LOGS)
+        snprintf(s_logs[s_nlogs++], sizeof s_logs[0], "%s", p->log_path);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", s_bin_dir(), binary);
+    if (access(path, X_OK) != 0)
+        fail_msg("%s is not an executable (PIGEON_BIN_DIR=%s)", path, s_bin_dir());
+    int log_fd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0)
+        fail_msg("could not open %s: %s", p->log_path, strerror(errno));
+
+    /* Built before fork: the child may only make async-signal-safe calls. */
+    char **envp = s_build_env(env);
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        s_child_exec(path, envp, log_fd, parent);
+    s_free_env(envp);
+    close(log_fd);
+    if (pid < 0)
+        fail_msg("could not fork: %s", strerror(errno));
+    p->pid = pid;
+    s_track(p);
+    return p;
+}
+
+bool h_proc_alive(h_proc_t *p)
+{
+    if (!p || p->pid <= 0)
+        return false;
+    int status;
+    pid_t r = waitpid(p->pid, &status, WNOHANG);
+    if (r == p->pid) {
+        fprintf(stderr, "harness: %s (pid %d) exited with %s %d\n", p->binary, (int)p->pid,
+                WIFEXITED(status) ? "status" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        p->pid = 0;
+        return false;
+    }
+    return r == 0;
+}
+
+static int s_exit_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+int h_proc_stop(h_proc_t **pp, int timeout_ms)
+{
+    h_proc_t *p = *pp;
+    *pp = NULL;
+    if (!p)
+        return -1;
+    int code = -1;
+    if (p->pid > 0) {
+        int status = 0;
+        kill(p->pid, SIGTERM);
+        int64_t deadline = s_now_ms() + timeout_ms;
+        pid_t r;
+        while ((r = waitpid(p->pid, &status, WNOHANG)) == 0 && s_now_ms() < deadline)
+            s_sleep_ms(10);
+        if (r == 0) {
+            fprintf(stderr, "harness: %s (pid %d) still running %d ms after SIGTERM: SIGKILL\n",
+                    p->binary, (int)p->pid, timeout_ms);
+            kill(p->pid, SIGKILL);
+            r = waitpid(p->pid, &status, 0);
+        }
+        code = r == p->pid ? s_exit_code(status) : -1;
+    }
+    s_untrack(p);
+    free(p);
+    return code;
+}
+
+void h_proc_kill(h_proc_t **pp)
+{
+    h_proc_t *p = *pp;
+    *pp = NULL;
+    if (!p)
+        return;
+    if (p->pid > 0) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, NULL, 0);
+    }
+    s_untrack(p);
+    free(p);
+}
+
+/* ------------------------------------------------------------------ system */
+
+/* The environment of one process of sys: what every process gets, then the
+ * process's own lines, then the test's extra_env (which may override). */
+static h_proc_t *s_system_spawn(h_system_t *sys, const char *name)
+{
+    char binary[64], db[600], http[64];
+    snprintf(binary, sizeof binary, "pigeon-%s", name);
+    snprintf(db, sizeof db, "PIGEON_DB_URL=%s", sys->db_url);
+    snprintf(http, sizeof http, "PIGEON_HTTP_PORT=%d", sys->http_port);
+    const char *env[64];
+    size_t n = 0;
+    env[n++] = db;
+    env[n++] = "PIGEON_LOG_LEVEL=info";
+    if (strcmp(name, "gateway") == 0)
+        env[n++] = http;
+    for (size_t i = 0; sys->extra_env && sys->extra_env[i] && n < 63; i++)
+        env[n++] = sys->extra_env[i];
+    env[n] = NULL;
+    return h_proc_start(binary, env);
+}
+
+static long s_readyz(const h_system_t *sys)
+{
+    h_resp_t r = h_http(sys, "GET", "/readyz", NULL, NULL, NULL);
+    long status = r.status;
+    h_resp_free(&r);
+    return status;
+}
+
+/* Kills what sys started, prints the logs and fails the test. */
+static void s_system_abort(h_system_t *sys, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void s_system_abort(h_system_t *sys, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    h_dump_logs();
+    for (size_t i = 0; i < sys->nprocs; i++)
+        h_proc_kill(&sys->procs[i]);
+    sys->nprocs = 0;
+    fail_msg("%s", msg);
+}
+
+void h_system_start(h_system_t *sys, const char *const *services, const char *const *extra_env)
+{
+    memset(sys, 0, sizeof *sys);
+    sys->extra_env = extra_env;
+    h_db_create(sys->db_url, sizeof sys->db_url);
+    for (size_t i = 0; services && services[i]; i++) {
+        if (sys->nprocs >= H_MAX_PROCS - 1)
+            fail_msg("harness: too many services");
+        sys->services[sys->nprocs] = services[i];
+        sys->procs[sys->nprocs] = s_system_spawn(sys, services[i]);
+        sys->nprocs++;
+    }
+
+    /* The gateway's port is picked here and may be taken by someone else in
+     * between; a gateway that exits at once is retried on another port. */
+    for (int attempt = 0;; attempt++) {
+        sys->http_port = h_free_port();
+        snprintf(sys->base_url, sizeof sys->base_url, "http://127.0.0.1:%d", sys->http_port);
+        sys->services[sys->nprocs] = "gateway";
+        sys->procs[sys->nprocs] = s_system_spawn(sys, "gateway");
+        sys->nprocs++;
+
+        int64_t deadline = s_now_ms() + H_READY_TIMEOUT_MS;
+        bool gateway_died = false;
+        while (s_now_ms() < deadline) {
+            if (s_readyz(sys) == 200)
+                return;
+            for (size_t i = 0; i < sys->nprocs; i++) {
+                if (!h_proc_alive(sys->procs[i])) {
+                    if (i + 1 == sys->nprocs && attempt < 3) {
+                        gateway_died = true;
+                        break;
+                    }
+                    s_system_abort(sys, "pigeon-%s exited while the system was starting",
+                                   sys->services[i]);
+                }
+            }
+            if (gateway_died)
+                break;
+            s_sleep_ms(50);
+        }
+        if (!gateway_died)
+            s_system_abort(sys, "the gateway did not answer /readyz with 200 within %d ms",
+                           H_READY_TIMEOUT_MS);
+        sys->nprocs--;
+        h_proc_kill(&sys->procs[sys->nprocs]);
+        fprintf(stderr, "harness: the gateway exited at start on port %d; trying another port\n",
+                sys->http_port);
+    }
+}
+
+void h_system_stop(h_system_t *sys)
+{
+    /* The gateway first, so it stops taking calls before the services go. */
+    for (size_t i = sys->nprocs; i-- > 0;) {
+        if (sys->procs[i])
+            h_proc_stop(&sys->procs[i], 15000);
+    }
+    sys->nprocs = 0;
+}
+
+h_proc_t **h_system_proc(h_system_t *sys, const char *name)
+{
+    for (size_t i = 0; i < sys->nprocs; i++) {
+        if (strcmp(sys->services[i], name) == 0)
+            return &sys->procs[i];
+    }
+    fail_msg("harness: no process named %s in this system", name);
+    return NULL;
+}
+
+void h_system_restart_service(h_system_t *sys, const char *name)
+{
+    h_proc_t **p = h_system_proc(sys, name);
+    if (*p)
+        h_proc_stop(p, 15000);
+    *p = s_system_spawn(sys, name);
+}
+
+/* ------------------------------------------------------------------ HTTP */
+
+static void s_curl_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    atexit(curl_global_cleanup);
+}
+
+typedef struct {
+    char *data;
+    size_t len;
+} s_buf_t;
+
+static size_t s_collect(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    s_buf_t *b = arg;
+    size_t n = size * nmemb;
+    char *grown = realloc(b->data, b->len + n + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + b->len, ptr, n);
+    b->len += n;
+    grown[b->len] = '\0';
+    b->data = grown;
+    return n;
+}
+
+static bool s_has_header(const char *const *headers, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; headers && headers[i]; i++) {
+        if (strncasecmp(headers[i], name, len) == 0 && headers[i][len] == ':')
+            return true;
+    }
+    return false;
+}
+
+h_resp_t h_http_raw(const h_system_t *sys, const char *method, const char *path, const char *token,
+                    const void *body, size_t body_len, const char *const *headers)
+{
+    pthread_once(&s_curl_once, s_curl_init);
+    h_resp_t r = {0};
+    s_buf_t resp_body = {0}, resp_headers = {0};
+    CURL *curl = curl_easy_init();
+    assert_non_null(curl);
+
+    char url[2048];
+    snprintf(url, sizeof url, "%s%s", sys->base_url, path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)H_HTTP_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp_body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp_headers);
+
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    } else {
+        /* A POST-style request with an explicit (possibly empty) body. */
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    }
+
+    struct curl_slist *list = NULL;
+    char auth[1024];
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        list = curl_slist_append(list, auth);
+    }
+    if (body && !s_has_header(headers, "Content-Type"))
+        list = curl_slist_append(list, "Content-Type: application/json");
+    for (size_t i = 0; headers && headers[i]; i++)
+        list = curl_slist_append(list, headers[i]);
+    if (list)
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+
+    r.body = resp_body.data ? resp_body.data : strdup("");
+    r.body_len = resp_body.len;
+    r.headers = resp_headers.data ? resp_headers.data : strdup("");
+    if (r.body_len > 0)
+        r.json = json_loadb(r.body, r.body_len, 0, NULL);
+    return r;
+}
+
+h_resp_t h_http(const h_system_t *sys, const char *method, const char *path, const char *token,
+                const char *body, const char *const *headers)
+{
+    return h_http_raw(sys, method, path, token, body, body ? strlen(body) : 0, headers);
+}
+
+void h_resp_free(h_resp_t *r)
+{
+    free(r->body);
+    free(r->headers);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+char *h_resp_header(const h_resp_t *r, const char *name)
+{
+    /* Several header blocks may be present (a "100 Continue" first): the last
+     * occurrence wins. */
+    size_t len = strlen(name);
+    const char *found = NULL;
+    for (const char *line = r->headers; line && *line;) {
+        if (strncasecmp(line, name, len) == 0 && line[len] == ':')
+            found = line + len + 1;
+        const char *next = strchr(line, '\n');
+        line = next ? next + 1 : NULL;
+    }
+    if (!found)
+        return NULL;
+    while (*found == ' ' || *found == '\t')
+        found++;
+    size_t n = strcspn(found, "\r\n");
+    return strndup(found, n);
+}
+
+void h_expect_error(const h_resp_t *r, long status, const char *code)
+{
+    json_t *err = r->json ? json_object_get(r->json, "error") : NULL;
+    const char *got = json_string_value(json_object_get(err, "code"));
+    const char *message = json_string_value(json_object_get(err, "message"));
+    if (r->status != status || !got || strcmp(got, code) != 0 || !message) {
+        fail_msg("expected %ld {\"error\":{\"code\":\"%s\",\"message\":...}}, got %ld: %.500s",
+                 status, code, r->status, r->body ? r->body : "");
+    }
+}
+
+/* ------------------------------------------------------------------ users */
+
+void h_unique_name(const char *prefix, char *out, size_t size)
+{
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "%012llx",
+             (unsigned long long)(s_random_u64() & 0xffffffffffffULL));
+    size_t room = 32 - strlen(suffix) - 1; /* usernames are at most 32 */
+    snprintf(out, size, "%.*s_%s", (int)room, prefix, suffix);
+}
+
+void h_register(const h_system_t *sys, const char *username, const char *nickname, char *token,
+                int64_t *id)
+{
+    char password[40];
+    snprintf(password, sizeof password, "pw-%016llx", (unsigned long long)s_random_u64());
+    json_t *req = json_pack("{s:s, s:s, s:s}", "username", username, "password", password,
+                            "nickname", nickname);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    h_resp_t r = h_http(sys, "POST", "/v1/auth/register", NULL, body, NULL);
+    free(body);
+    const char *tok = json_string_value(json_object_get(r.json, "token"));
+    json_t *uid = json_object_get(json_object_get(r.json, "user"), "id");
+    if (r.status != 201 || !tok || !json_is_integer(uid)) {
+        h_dump_logs();
+        fail_msg("could not register %s: %ld %.500s", username, r.status, r.body);
+    }
+    snprintf(token, 128, "%s", tok);
+    if (id)
+        *id = json_integer_value(uid);
+    h_resp_free(&r);
+}
+
+bool h_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
+{
+    int64_t deadline = s_now_ms() + timeout_ms;
+    for (;;) {
+        if (cond(arg))
+            return true;
+        if (s_now_ms() >= deadline)
+            return false;
+        s_sleep_ms(20);
+    }
+}
+
+char *h_escape(const char *text)
+{
+    pthread_once(&s_curl_once, s_curl_init);
+    char *escaped = curl_easy_escape(NULL, text, 0);
+    assert_non_null(escaped);
+    char *copy = strdup(escaped);
+    curl_free(escaped);
+    return copy;
+}

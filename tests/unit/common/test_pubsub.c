@@ -1,0 +1,188 @@
+/* test_pubsub.c - events from a publisher to subscribers: markers, topic
+ * filtering, and the drain rule for edge-triggered readers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "pubsub.h"
+
+typedef struct {
+    pc_publisher_t *pub;
+    pc_pub_sender_t *sender;
+    pc_subscriber_t *sub;
+    char endpoint[128];
+} fixture_t;
+
+static int setup(void **state)
+{
+    static fixture_t f;
+    memset(&f, 0, sizeof f);
+    f.pub = pc_publisher_new("tcp://127.0.0.1:*", "pub-1", NULL, f.endpoint, sizeof f.endpoint);
+    if (!f.pub)
+        return -1;
+    f.sender = pc_pub_sender_new(f.pub);
+    f.sub = pc_subscriber_new();
+    if (!f.sender || !f.sub || pc_subscriber_connect(f.sub, f.endpoint) != 0)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    pc_subscriber_destroy(&f->sub);
+    pc_pub_sender_destroy(&f->sender);
+    pc_publisher_destroy(&f->pub);
+    return 0;
+}
+
+/* Waits until a message arrives or the deadline passes; 1 when one did. */
+static int recv_until(pc_subscriber_t *sub, pc_event_t *ev, int64_t deadline)
+{
+    for (;;) {
+        int rc = pc_subscriber_recv(sub, ev);
+        if (rc != 0)
+            return rc;
+        int64_t left = deadline - pc_mono_ms();
+        if (left <= 0)
+            return 0;
+        zmq_pollitem_t item = {pc_subscriber_socket(sub), 0, ZMQ_POLLIN, 0};
+        zmq_poll(&item, 1, (long)left);
+    }
+}
+
+/* Subscribes and waits for this publisher's marker on the topic. */
+static void subscribe_confirmed(pc_subscriber_t *sub, const char *topic)
+{
+    assert_int_equal(pc_subscriber_subscribe(sub, topic), 0);
+    int64_t deadline = pc_mono_ms() + 3000;
+    pc_event_t ev;
+    while (recv_until(sub, &ev, deadline) == 1) {
+        if (ev.is_marker && !strcmp(ev.topic, topic)) {
+            assert_string_equal(ev.marker_from, "pub-1");
+            return;
+        }
+    }
+    fail_msg("no marker for \"%s\"", topic);
+}
+
+static void test_subscription_is_confirmed_by_a_marker(void **state)
+{
+    fixture_t *f = *state;
+    subscribe_confirmed(f->sub, "u:42/");
+
+    /* A second subscriber of the same topic is answered too (XPUB_VERBOSE). */
+    pc_subscriber_t *other = pc_subscriber_new();
+    assert_int_equal(pc_subscriber_connect(other, f->endpoint), 0);
+    subscribe_confirmed(other, "u:42/");
+    pc_subscriber_destroy(&other);
+}
+
+static void test_topics_end_with_a_delimiter(void **state)
+{
+    fixture_t *f = *state;
+    subscribe_confirmed(f->sub, "u:42/");
+    assert_int_equal(pc_pub_send(f->sender, "u:421/", "{\"x\":421}", 9), 0);
+    assert_int_equal(pc_pub_send(f->sender, "u:42/", "{\"x\":42}", 8), 0);
+    assert_int_equal(pc_pub_send(f->sender, "u:42/", "end", 3), 0);
+
+    int64_t deadline = pc_mono_ms() + 3000;
+    pc_event_t ev;
+    int seen = 0;
+    while (recv_until(f->sub, &ev, deadline) == 1) {
+        if (ev.is_marker)
+            continue;
+        assert_string_equal(ev.topic, "u:42/");
+        seen++;
+        if (ev.payload_len == 3 && !memcmp(ev.payload, "end", 3))
+            break;
+        assert_int_equal(ev.payload_len, 8);
+        assert_memory_equal(ev.payload, "{\"x\":42}", 8);
+    }
+    assert_int_equal(seen, 2);
+}
+
+static void test_drain_rule_reads_everything(void **state)
+{
+    fixture_t *f = *state;
+    subscribe_confirmed(f->sub, "u:7/");
+    enum { N = 2000 };
+    for (int i = 0; i < N; i++) {
+        char payload[32];
+        int n = snprintf(payload, sizeof payload, "%d", i);
+        assert_int_equal(pc_pub_send(f->sender, "u:7/", payload, (size_t)n), 0);
+    }
+
+    /* ZMQ_FD is edge-triggered: after each wake-up read until ZMQ_EVENTS
+     * no longer says readable, or messages stall in the socket. */
+    void *sock = pc_subscriber_socket(f->sub);
+    int fd;
+    size_t sz = sizeof fd;
+    assert_int_equal(zmq_getsockopt(sock, ZMQ_FD, &fd, &sz), 0);
+    int got = 0;
+    int64_t deadline = pc_mono_ms() + 5000;
+    while (got < N && pc_mono_ms() < deadline) {
+        for (;;) {
+            int events = 0;
+            sz = sizeof events;
+            zmq_getsockopt(sock, ZMQ_EVENTS, &events, &sz);
+            if (!(events & ZMQ_POLLIN))
+                break;
+            pc_event_t ev;
+            while (pc_subscriber_recv(f->sub, &ev) == 1)
+                if (!ev.is_marker) {
+                    char want[32];
+                    snprintf(want, sizeof want, "%d", got);
+                    assert_int_equal(ev.payload_len, strlen(want));
+                    assert_memory_equal(ev.payload, want, ev.payload_len);
+                    got++;
+                }
+        }
+        if (got < N) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            poll(&p, 1, (int)(deadline - pc_mono_ms() > 0 ? deadline - pc_mono_ms() : 0));
+        }
+    }
+    assert_int_equal(got, N);
+}
+
+static void test_unsubscribed_topics_stop(void **state)
+{
+    fixture_t *f = *state;
+    subscribe_confirmed(f->sub, "u:1/");
+    subscribe_confirmed(f->sub, "u:2/");
+    assert_int_equal(pc_subscriber_unsubscribe(f->sub, "u:1/"), 0);
+    /* A fresh subscription's marker proves the unsubscribe (sent before it
+     * on the same connection) has reached the publisher. */
+    subscribe_confirmed(f->sub, "u:3/");
+    assert_int_equal(pc_pub_send(f->sender, "u:1/", "a", 1), 0);
+    assert_int_equal(pc_pub_send(f->sender, "u:2/", "b", 1), 0);
+    pc_event_t ev;
+    int64_t deadline = pc_mono_ms() + 3000;
+    while (recv_until(f->sub, &ev, deadline) == 1 && ev.is_marker)
+        ;
+    assert_false(ev.is_marker);
+    assert_string_equal(ev.topic, "u:2/");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_subscription_is_confirmed_by_a_marker, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_topics_end_with_a_delimiter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_rule_reads_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsubscribed_topics_stop, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,51 @@
+/* test_random.c - hex identifiers from the CSPRNG. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "random.h"
+
+static void test_request_id(void **state)
+{
+    char a[33];
+    char b[33];
+    pc_random_hex(a, 16);
+    pc_random_hex(b, 16);
+    assert_int_equal(strlen(a), 32);
+    assert_int_equal(strspn(a, "0123456789abcdef"), 32);
+    assert_string_not_equal(a, b);
+}
+
+static void test_large_and_empty(void **state)
+{
+    char big[2 * 200 + 1];
+    pc_random_hex(big, 200); /* more than one internal chunk */
+    assert_int_equal(strlen(big), 400);
+    assert_int_equal(strspn(big, "0123456789abcdef"), 400);
+    char none[1] = {'x'};
+    pc_random_hex(none, 0);
+    assert_string_equal(none, "");
+}
+
+static void test_hex_encode(void **state)
+{
+    const unsigned char in[] = {0x00, 0x01, 0xab, 0xff};
+    char out[9];
+    pc_hex_encode(in, sizeof in, out);
+    assert_string_equal(out, "0001abff");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_large_and_empty),
+        cmocka_unit_test(test_hex_encode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

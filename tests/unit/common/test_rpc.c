@@ -1,0 +1,422 @@
+/* test_rpc.c - a server with a small method table, called through a client
+ * that finds it by static endpoints. No database: these methods are reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "rpc_client.h"
+#include "rpc_server.h"
+
+/* The test bodies reuse the envelope's own messages: any protobuf will do. */
+
+/* Lets the slow handler run until the test releases it. */
+static pthread_mutex_t s_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_cv = PTHREAD_COND_INITIALIZER;
+static bool s_slow_started, s_slow_release;
+static atomic_int s_handled;
+static char s_last_id[PC_REQUEST_ID_MAX + 1];
+
+/* Blocks until `flag` or ms pass. */
+static void wait_flag(bool *flag, int ms)
+{
+    int64_t until = pc_mono_ms() + ms;
+    pthread_mutex_lock(&s_mu);
+    while (!*flag && pc_mono_ms() < until) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s_cv, &s_mu, &ts);
+    }
+    pthread_mutex_unlock(&s_mu);
+}
+
+static void set_flag(bool *flag)
+{
+    pthread_mutex_lock(&s_mu);
+    *flag = true;
+    pthread_cond_broadcast(&s_cv);
+    pthread_mutex_unlock(&s_mu);
+}
+
+static int h_echo(pc_call_t *c)
+{
+    atomic_fetch_add(&s_handled, 1);
+    pthread_mutex_lock(&s_mu);
+    snprintf(s_last_id, sizeof s_last_id, "%s", pc_call_request_id(c));
+    pthread_mutex_unlock(&s_mu);
+    Pigeon__Request *in = pc_call_unpack(c, &pigeon__request__descriptor);
+    if (!in)
+        return pc_call_error(c, PC_INVALID_ARGUMENT, "malformed body");
+    Pigeon__Reply out = PIGEON__REPLY__INIT;
+    out.request_id = in->method; /* echo the text back */
+    out.status = (uint32_t)pc_call_caller(c);
+    return pc_call_reply(c, PC_OK, &out.base);
+}
+
+static int h_slow(pc_call_t *c)
+{
+    set_flag(&s_slow_started);
+    wait_flag(&s_slow_release, 5000);
+    return pc_call_reply(c, PC_OK, NULL);
+}
+
+/* Runs past the caller's deadline (bounded by the release flag). */
+static int h_late(pc_call_t *c)
+{
+    int ms = pc_call_remaining_ms(c) + 300;
+    bool never = false;
+    wait_flag(&never, ms);
+    return pc_call_reply(c, PC_OK, NULL);
+}
+
+static int h_child(pc_call_t *c)
+{
+    pc_rpc_opts_t a = pc_call_child_opts(c);
+    pc_rpc_opts_t b = pc_call_child_opts(c);
+    Pigeon__Request out = PIGEON__REQUEST__INIT;
+    out.request_id = (char *)a.request_id;
+    out.method = (char *)b.request_id;
+    out.deadline_ms = (uint32_t)a.deadline_ms;
+    return pc_call_reply(c, PC_OK, &out.base);
+}
+
+static const pc_method_t s_methods[] = {
+    {"t.echo", h_echo, PC_METHOD_READ},
+    {"t.slow", h_slow, PC_METHOD_READ},
+    {"t.late", h_late, PC_METHOD_READ},
+    {"t.child", h_child, PC_METHOD_READ},
+};
+
+typedef struct {
+    pc_rpc_server_t *srv;
+    pc_registry_t *reg;
+    pc_rpc_client_t *cli;
+    char endpoint[128];
+} fixture_t;
+
+static pc_rpc_server_t *start_server(char *endpoint, size_t size)
+{
+    pc_rpc_server_opts_t o = {
+        .service = "t",
+        .schema = "t",
+        .methods = s_methods,
+        .method_count = sizeof s_methods / sizeof s_methods[0],
+        .workers = 2,
+        .bind_endpoint = "tcp://127.0.0.1:*",
+    };
+    return pc_rpc_server_new(&o, endpoint, size);
+}
+
+static int setup(void **state)
+{
+    static fixture_t f;
+    memset(&f, 0, sizeof f);
+    f.srv = start_server(f.endpoint, sizeof f.endpoint);
+    if (!f.srv)
+        return -1;
+    setenv("PIGEON_T_ENDPOINTS", f.endpoint, 1);
+    f.reg = pc_registry_new(NULL, 1000, 5000);
+    f.cli = pc_rpc_client_new(f.reg, "t", 2000);
+    if (!f.reg || !f.cli)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_client_destroy(&f->cli);
+    pc_registry_destroy(&f->reg);
+    pc_rpc_server_drain(f->srv, 1000);
+    pc_rpc_server_destroy(&f->srv);
+    unsetenv("PIGEON_T_ENDPOINTS");
+    return 0;
+}
+
+static int call_echo(pc_rpc_client_t *cli, const pc_rpc_opts_t *o, const char *text,
+                     pc_rpc_reply_t *reply)
+{
+    Pigeon__Request in = PIGEON__REQUEST__INIT;
+    in.request_id = "x";
+    in.method = (char *)text;
+    return pc_rpc_call(cli, o, "t.echo", &in.base, reply);
+}
+
+static void test_call_returns_the_reply(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(pc_rpc_client_instances(f->cli), 1);
+    pc_rpc_opts_t o = {.caller_id = 42};
+    pc_rpc_reply_t reply;
+    assert_int_equal(call_echo(f->cli, &o, "hello", &reply), PC_OK);
+    int st;
+    Pigeon__Reply *out =
+        (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, &st);
+    assert_non_null(out);
+    assert_int_equal(st, PC_OK);
+    assert_string_equal(out->request_id, "hello");
+    assert_int_equal(out->status, 42); /* the caller id came through */
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    pc_rpc_reply_clear(&reply);
+}
+
+static void test_unknown_method_is_invalid_argument(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_reply_t reply;
+    assert_int_equal(pc_rpc_call(f->cli, NULL, "t.nope", NULL, &reply), PC_INVALID_ARGUMENT);
+    assert_non_null(reply.error);
+    assert_string_equal(reply.error, "unknown method \"t.nope\"");
+    pc_rpc_reply_clear(&reply);
+}
+
+typedef struct {
+    pc_registry_t *reg;
+    int status;
+} slow_arg_t;
+
+static void *slow_caller(void *arg)
+{
+    slow_arg_t *a = arg;
+    pc_rpc_client_t *cli = pc_rpc_client_new(a->reg, "t", 5000);
+    pc_rpc_reply_t reply;
+    a->status = pc_rpc_call(cli, NULL, "t.slow", NULL, &reply);
+    pc_rpc_reply_clear(&reply);
+    pc_rpc_client_destroy(&cli);
+    return NULL;
+}
+
+static void test_slow_call_does_not_block_a_fast_one(void **state)
+{
+    fixture_t *f = *state;
+    s_slow_started = s_slow_release = false;
+    slow_arg_t a = {.reg = f->reg};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, slow_caller, &a), 0);
+    wait_flag(&s_slow_started, 3000);
+    assert_true(s_slow_started);
+
+    /* The other worker answers while the first is still busy. */
+    pc_rpc_opts_t o = {.deadline_ms = 1000};
+    pc_rpc_reply_t reply;
+    int64_t t0 = pc_mono_ms();
+    assert_int_equal(call_echo(f->cli, &o, "fast", &reply), PC_OK);
+    assert_true(pc_mono_ms() - t0 < 500);
+    pc_rpc_reply_clear(&reply);
+
+    set_flag(&s_slow_release);
+    pthread_join(t, NULL);
+    assert_int_equal(a.status, PC_OK);
+}
+
+static void test_no_instance_is_unavailable_at_once(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_client_t *cli = pc_rpc_client_new(f->reg, "nobody", 2000);
+    assert_int_equal(pc_rpc_client_instances(cli), 0);
+    pc_rpc_reply_t reply;
+    int64_t t0 = pc_mono_ms();
+    assert_int_equal(pc_rpc_call(cli, NULL, "nobody.x", NULL, &reply), PC_UNAVAILABLE);
+    assert_true(pc_mono_ms() - t0 < 100);
+    assert_string_equal(reply.error, "service \"nobody\" is unavailable");
+    pc_rpc_reply_clear(&reply);
+    pc_rpc_client_destroy(&cli);
+
+    /* An instance that is listed but not listening is skipped just as fast,
+     * once its short connection window has passed. */
+    setenv("PIGEON_DEAD_ENDPOINTS", "tcp://127.0.0.1:1", 1);
+    cli = pc_rpc_client_new(f->reg, "dead", 2000);
+    assert_int_equal(pc_rpc_client_instances(cli), 1);
+    t0 = pc_mono_ms();
+    assert_int_equal(pc_rpc_call(cli, NULL, "dead.x", NULL, &reply), PC_UNAVAILABLE);
+    assert_true(pc_mono_ms() - t0 < 1000);
+    pc_rpc_reply_clear(&reply);
+    t0 = pc_mono_ms();
+    assert_int_equal(pc_rpc_call(cli, NULL, "dead.x", NULL, &reply), PC_UNAVAILABLE);
+    assert_true(pc_mono_ms() - t0 < 100);
+    pc_rpc_reply_clear(&reply);
+    pc_rpc_client_destroy(&cli);
+    unsetenv("PIGEON_DEAD_ENDPOINTS");
+}
+
+static void test_late_handler_is_deadline_exceeded(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_opts_t o = {.deadline_ms = 200};
+    pc_rpc_reply_t reply;
+    int64_t t0 = pc_mono_ms();
+    assert_int_equal(pc_rpc_call(f->cli, &o, "t.late", NULL, &reply), PC_DEADLINE_EXCEEDED);
+    int64_t took = pc_mono_ms() - t0;
+    assert_true(took >= 190 && took < 400);
+    pc_rpc_reply_clear(&reply);
+
+    /* The late reply that arrives afterwards is not taken for the next call's. */
+    o.deadline_ms = 2000;
+    assert_int_equal(call_echo(f->cli, &o, "after", &reply), PC_OK);
+    int st;
+    Pigeon__Reply *out =
+        (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, &st);
+    assert_non_null(out);
+    assert_string_equal(out->request_id, "after");
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    pc_rpc_reply_clear(&reply);
+}
+
+static void test_expired_on_arrival_is_not_run(void **state)
+{
+    fixture_t *f = *state;
+    void *dealer = zmq_socket(pc_zmq_context(), ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_connect(dealer, f->endpoint), 0);
+    Pigeon__Request req = PIGEON__REQUEST__INIT;
+    req.request_id = "expired-1";
+    req.method = "t.echo";
+    req.deadline_ms = 0;
+    size_t len;
+    uint8_t *bytes = pc_envelope_pack_request(&req, &len);
+    int before = atomic_load(&s_handled);
+    assert_int_equal(zmq_send(dealer, bytes, len, 0), (int)len);
+    free(bytes);
+
+    zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
+    assert_int_equal(zmq_poll(&item, 1, 3000), 1);
+    uint8_t buf[512];
+    int n = zmq_recv(dealer, buf, sizeof buf, 0);
+    assert_true(n > 0);
+    Pigeon__Reply *rep = pc_envelope_unpack_reply(buf, (size_t)n);
+    assert_non_null(rep);
+    assert_string_equal(rep->request_id, "expired-1");
+    assert_int_equal(rep->status, PC_DEADLINE_EXCEEDED);
+    assert_int_equal(atomic_load(&s_handled), before);
+    pc_envelope_free_reply(&rep);
+    zmq_close(dealer);
+}
+
+static void test_child_ids_are_derived(void **state)
+{
+    fixture_t *f = *state;
+    char ids[2][2][40];
+    for (int round = 0; round < 2; round++) {
+        pc_rpc_opts_t o = {.request_id = "0123456789abcdef0123456789abcdef"};
+        pc_rpc_reply_t reply;
+        assert_int_equal(pc_rpc_call(f->cli, &o, "t.child", NULL, &reply), PC_OK);
+        Pigeon__Request *out =
+            (Pigeon__Request *)pc_rpc_reply_unpack(&reply, &pigeon__request__descriptor, NULL);
+        assert_non_null(out);
+        assert_int_equal(strlen(out->request_id), 32);
+        assert_true(out->deadline_ms > 0 && out->deadline_ms <= 2000);
+        snprintf(ids[round][0], sizeof ids[round][0], "%s", out->request_id);
+        snprintf(ids[round][1], sizeof ids[round][1], "%s", out->method);
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+        pc_rpc_reply_clear(&reply);
+    }
+    /* Stable across a retry of the parent, distinct per nested call. */
+    assert_string_equal(ids[0][0], ids[1][0]);
+    assert_string_equal(ids[0][1], ids[1][1]);
+    assert_string_not_equal(ids[0][0], ids[0][1]);
+}
+
+/* A ROUTER that takes requests and never answers, like a hung instance. */
+typedef struct {
+    void *sock;
+    atomic_bool stop;
+    char ids[16][PC_REQUEST_ID_MAX + 1];
+    atomic_int count;
+} swallower_t;
+
+static void *swallow(void *arg)
+{
+    swallower_t *s = arg;
+    while (!atomic_load(&s->stop)) {
+        zmq_pollitem_t item = {s->sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 20) <= 0)
+            continue;
+        uint8_t ident[256], buf[4096];
+        if (zmq_recv(s->sock, ident, sizeof ident, 0) < 0)
+            continue;
+        int n = zmq_recv(s->sock, buf, sizeof buf, 0);
+        Pigeon__Request *req = n > 0 ? pc_envelope_unpack_request(buf, (size_t)n) : NULL;
+        int i = atomic_load(&s->count);
+        if (req && i < 16) {
+            snprintf(s->ids[i], sizeof s->ids[i], "%s", req->request_id);
+            atomic_store(&s->count, i + 1);
+        }
+        pc_envelope_free_request(&req);
+    }
+    return NULL;
+}
+
+static void test_retry_goes_to_another_instance(void **state)
+{
+    fixture_t *f = *state;
+    swallower_t s = {0};
+    s.sock = zmq_socket(pc_zmq_context(), ZMQ_ROUTER);
+    int linger = 0;
+    zmq_setsockopt(s.sock, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_bind(s.sock, "tcp://127.0.0.1:*"), 0);
+    char hung[128], list[300];
+    size_t sz = sizeof hung;
+    zmq_getsockopt(s.sock, ZMQ_LAST_ENDPOINT, hung, &sz);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, swallow, &s), 0);
+
+    /* static-0 is the hung one, static-1 the real server. */
+    snprintf(list, sizeof list, "%s,%s", hung, f->endpoint);
+    setenv("PIGEON_T_ENDPOINTS", list, 1);
+    pc_rpc_client_t *cli = pc_rpc_client_new(f->reg, "t", 600);
+    assert_int_equal(pc_rpc_client_instances(cli), 2);
+
+    /* Round robin sends every other first attempt to the hung instance. */
+    for (int i = 0; i < 6 && (i < 2 || atomic_load(&s.count) == 0); i++) {
+        char id[40];
+        snprintf(id, sizeof id, "retry-%d", i);
+        pc_rpc_opts_t o = {.request_id = id};
+        pc_rpc_reply_t reply;
+        assert_int_equal(call_echo(cli, &o, "again", &reply), PC_OK);
+        pc_rpc_reply_clear(&reply);
+        pthread_mutex_lock(&s_mu);
+        assert_string_equal(s_last_id, id); /* the server saw the same id */
+        pthread_mutex_unlock(&s_mu);
+    }
+    atomic_store(&s.stop, true);
+    pthread_join(t, NULL);
+    assert_true(atomic_load(&s.count) >= 1);
+    /* What the hung instance swallowed was then answered by the server. */
+    assert_memory_equal(s.ids[0], "retry-", 6);
+    zmq_close(s.sock);
+    pc_rpc_client_destroy(&cli);
+    setenv("PIGEON_T_ENDPOINTS", f->endpoint, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_call_returns_the_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_method_is_invalid_argument, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_call_does_not_block_a_fast_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_instance_is_unavailable_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_handler_is_deadline_exceeded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired_on_arrival_is_not_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_child_ids_are_derived, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_goes_to_another_instance, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
