@@ -38,6 +38,8 @@ typedef struct gw_request {
     const char *token;          /* bearer token (borrowed; never logged) */
     uint8_t token_hash[32];     /* SHA-256 of token */
     char request_id[33];        /* RPC request id: random or from Idempotency-Key */
+    const char *origin;         /* WebSocket calls: tag of the sending socket, which gets
+                                   an ack instead of the event (pubsub.h); NULL for REST */
     /* Header and (url-decoded) query lookups; NULL when absent. */
     const char *(*header)(void *conn, const char *name);
     const char *(*query)(void *conn, const char *name);

@@ -275,6 +275,34 @@ int pc_pub_send(pc_pub_sender_t *s, const char *topic, const void *payload, size
     return 0;
 }
 
+char *pc_pub_payload_except(const void *payload, size_t len, const char *origin, size_t *out_len)
+{
+    size_t olen = strlen(origin);
+    char *buf = malloc(olen + len + 2);
+    if (!buf)
+        return NULL;
+    buf[0] = '\x01';
+    memcpy(buf + 1, origin, olen);
+    buf[olen + 1] = '\0';
+    memcpy(buf + olen + 2, payload, len);
+    *out_len = olen + len + 2;
+    return buf;
+}
+
+int pc_pub_send_except(pc_pub_sender_t *s, const char *topic, const void *payload, size_t len,
+                       const char *origin)
+{
+    if (!origin || !*origin)
+        return pc_pub_send(s, topic, payload, len);
+    size_t n;
+    char *buf = pc_pub_payload_except(payload, len, origin, &n);
+    if (!buf)
+        return -1;
+    int rc = pc_pub_send(s, topic, buf, n);
+    free(buf);
+    return rc;
+}
+
 /* --- subscriber --------------------------------------------------------- */
 
 pc_subscriber_t *pc_subscriber_new(void)
@@ -386,6 +414,13 @@ int pc_subscriber_recv(pc_subscriber_t *sub, pc_event_t *ev)
                 return -1;
             ev->is_marker = true;
             ev->marker_from = sub->from;
+        } else if (len >= 1 && data[0] == '\x01') {
+            const char *end = memchr(data + 1, '\0', len - 1);
+            if (!end) /* malformed origin prefix; skip it */
+                continue;
+            ev->except = data + 1;
+            ev->payload = end + 1;
+            ev->payload_len = len - (size_t)(end + 1 - data);
         }
         return 1;
     }

@@ -13,6 +13,11 @@
  * that sees markers from every live publisher knows that everything
  * published from then on reaches it.
  *
+ * A payload starting with 0x01 carries an origin tag: 0x01, the tag, 0x00,
+ * then the event. Gateways deliver such an event to every socket of the
+ * topic except the one the tag names (the WebSocket that sent a message gets
+ * its `ack` instead of the `message` frame).
+ *
  * Subscriber: one SUB socket owned by one thread, connected to every
  * publisher. Read it with the drain rule: after each wake-up keep receiving
  * while ZMQ_EVENTS has ZMQ_POLLIN. */
@@ -41,6 +46,12 @@ void pc_pub_sender_destroy(pc_pub_sender_t **s);
 /* Never blocks: a full queue drops the event and counts it (events are hints;
  * clients catch up through history). Returns 0 when queued, -1 when dropped. */
 int pc_pub_send(pc_pub_sender_t *s, const char *topic, const void *payload, size_t len);
+/* Like pc_pub_send, with an origin tag (see above); origin NULL or "" is a
+ * plain pc_pub_send. */
+int pc_pub_send_except(pc_pub_sender_t *s, const char *topic, const void *payload, size_t len,
+                       const char *origin);
+/* The payload pc_pub_send_except sends: malloc'd, its length in *out_len. */
+char *pc_pub_payload_except(const void *payload, size_t len, const char *origin, size_t *out_len);
 
 pc_subscriber_t *pc_subscriber_new(void);
 void pc_subscriber_destroy(pc_subscriber_t **sub);
@@ -58,6 +69,7 @@ typedef struct {
     size_t payload_len;
     bool is_marker;
     const char *marker_from; /* publisher instance id, for markers */
+    const char *except;      /* origin tag not to deliver to, or NULL */
 } pc_event_t;
 
 /* Non-blocking: 1 and *ev filled when a message was waiting, 0 when none, -1 on error. */

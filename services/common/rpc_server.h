@@ -87,6 +87,9 @@ int pc_call_begin_write(pc_call_t *c);
 
 /* Queues an event for after the commit (immediately when no transaction is open). */
 void pc_call_publish(pc_call_t *c, const char *topic, const char *payload, size_t len);
+/* Same, with an origin tag subscribers skip (pubsub.h). */
+void pc_call_publish_except(pc_call_t *c, const char *topic, const char *payload, size_t len,
+                            const char *origin);
 
 /* --- the server --- */
 typedef struct pc_rpc_server pc_rpc_server_t;

@@ -203,6 +203,20 @@ int pc_call_begin_write(pc_call_t *c)
     return st;
 }
 
+void pc_call_publish_except(pc_call_t *c, const char *topic, const char *payload, size_t len,
+                            const char *origin)
+{
+    if (!origin || !*origin) {
+        pc_call_publish(c, topic, payload, len);
+        return;
+    }
+    size_t n;
+    char *buf = pc_pub_payload_except(payload, len, origin, &n);
+    if (buf)
+        pc_call_publish(c, topic, buf, n);
+    free(buf);
+}
+
 void pc_call_publish(pc_call_t *c, const char *topic, const char *payload, size_t len)
 {
     if (!c->wk->sender || !topic)

@@ -93,8 +93,8 @@ static void test_add_refuses_bad_bodies(void **state)
 
     /* Not JSON, not an object, empty, bad UTF-8. */
     const char *raw[] = {"{\"user_id\":", "[1,2]", "",
-                         "{\"user_id\":1,\"mode\":\"one_way\","
-                         "\"remark\":\"\xff\"}"};
+                         ("{\"user_id\":1,\"mode\":\"one_way\","
+                          "\"remark\":\"\xff\"}")};
     for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++)
         s_raw("POST", "/v1/contacts", ann.token, raw[i], 400, "invalid_argument");
     s_raw("POST", "/v1/blocks", ann.token, "{\"user_id\":\"7\"}", 400, "invalid_argument");
