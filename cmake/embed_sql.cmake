@@ -2,6 +2,7 @@
 set(body "/* Generated from the service's sql/ folder; do not edit. */\n#include \"migrate.h\"\n\n")
 set(entries "")
 set(i 0)
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
   file(READ ${f} hex HEX)

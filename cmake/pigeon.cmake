@@ -6,11 +6,14 @@ function(pigeon_embed_sql out_var prefix dir)
   file(GLOB sql_files CONFIGURE_DEPENDS ${dir}/*.sql)
   list(SORT sql_files)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${prefix}_migrations.c)
+  # A ';' list would be split into separate shell words: pass it '|'-joined.
+  string(REPLACE ";" "|" sql_joined "${sql_files}")
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DPREFIX=${prefix} -DOUT=${out} "-DFILES=${sql_files}"
+    COMMAND ${CMAKE_COMMAND} -DPREFIX=${prefix} -DOUT=${out} "-DFILES=${sql_joined}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
-    COMMENT "Embedding ${prefix} migrations")
+    COMMENT "Embedding ${prefix} migrations"
+    VERBATIM)
   set(${out_var} ${out} PARENT_SCOPE)
 endfunction()

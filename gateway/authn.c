@@ -39,6 +39,16 @@ int gw_authenticate(gw_request_t *req, char *tokbuf, gw_reply_t *out)
         gw_reply_error(out, PC_UNAUTHENTICATED, "missing or malformed bearer token");
         return -1;
     }
+    return gw_authenticate_token(req, tok, len, tokbuf, out);
+}
+
+int gw_authenticate_token(gw_request_t *req, const char *tok, size_t len, char *tokbuf,
+                          gw_reply_t *out)
+{
+    if (len == 0 || len > GW_TOKEN_MAX) {
+        gw_reply_error(out, PC_UNAUTHENTICATED, "invalid or expired token");
+        return -1;
+    }
     memcpy(tokbuf, tok, len);
     tokbuf[len] = '\0';
     req->token = tokbuf;

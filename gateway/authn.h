@@ -20,4 +20,8 @@ bool gw_bearer_parse(const char *header, const char **token, size_t *len);
  * tokbuf (GW_TOKEN_MAX + 1 bytes) holds the token req->token points to. */
 int gw_authenticate(gw_request_t *req, char *tokbuf, gw_reply_t *out);
 
+/* The same for a token given another way (WebSocket ?token=): tok[0..len). */
+int gw_authenticate_token(gw_request_t *req, const char *tok, size_t len, char *tokbuf,
+                          gw_reply_t *out);
+
 #endif

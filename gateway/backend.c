@@ -6,7 +6,8 @@
 
 #include "log.h"
 
-static const char *const s_names[GW_SVC_COUNT] = {"auth", "relationship"};
+static const char *const s_names[GW_SVC_COUNT] = {"auth", "relationship", "router", "group",
+                                                   "media"};
 
 struct gw_backend {
     pc_registry_t *registry; /* borrowed: outlives the backend */

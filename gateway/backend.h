@@ -13,6 +13,9 @@
 typedef enum {
     GW_SVC_AUTH = 0,
     GW_SVC_RELATIONSHIP,
+    GW_SVC_ROUTER,
+    GW_SVC_GROUP,
+    GW_SVC_MEDIA,
     GW_SVC_COUNT /* keep last */
 } gw_service_t;
 

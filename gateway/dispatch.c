@@ -70,6 +70,12 @@ void gw_dispatch(gw_request_t *req, gw_reply_t *out)
                        "id in the path must be a positive integer below 2^53");
         return;
     }
+    if (gw_route_second_id(req->route->pattern, req->path, &id_seg, &id_len) &&
+        !gw_parse_id(id_seg, id_len, &req->path_id2)) {
+        gw_reply_error(out, PC_INVALID_ARGUMENT,
+                       "id in the path must be a positive integer below 2^53");
+        return;
+    }
     if (req->route->needs_auth && gw_authenticate(req, tokbuf, out) < 0)
         return;
     if (s_request_id(req, out) < 0)

@@ -9,14 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+#include "ws.h"
 
 #define GW_MAX_HANDLERS 8
 #define GW_MAX_PUBLISHERS 64 /* instances of all publishing services together */
 #define GW_POLL_MS 250       /* how soon a stop or a registry change is noticed */
 
-/* Services whose instances publish events the gateway needs. */
-static const char *const s_publishers[] = {"auth"};
+/* Services whose instances may publish events the gateway needs (an
+ * instance without a pub endpoint is skipped). */
+static const char *const s_publishers[] = {"auth", "relationship", "router", "group", "media"};
 
 typedef struct {
     char topic[64];  /* prefix, ends with '/' */
@@ -33,6 +36,7 @@ struct gw_events {
     pthread_t thread;                      /* the events thread */
     bool started;                          /* thread is running */
     atomic_bool stop;                      /* asks the thread to return */
+    gw_ws_t *ws;                           /* per-user topics, or NULL (set before start) */
 };
 
 /* What the thread owns (on its stack). */
@@ -78,6 +82,7 @@ static bool s_in(char (*list)[128], size_t n, const char *endpoint)
 static void s_sync(gw_events_t *ev, gw_sub_state_t *st)
 {
     char want[GW_MAX_PUBLISHERS][128];
+    char ids[GW_MAX_PUBLISHERS][64];
     size_t nwant = 0;
     for (size_t s = 0; s < sizeof s_publishers / sizeof s_publishers[0]; s++) {
         pc_instance_t inst[GW_MAX_PUBLISHERS];
@@ -85,8 +90,10 @@ static void s_sync(gw_events_t *ev, gw_sub_state_t *st)
         if (n > GW_MAX_PUBLISHERS)
             n = GW_MAX_PUBLISHERS;
         for (size_t i = 0; i < n && nwant < GW_MAX_PUBLISHERS; i++)
-            if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub))
+            if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub)) {
+                snprintf(ids[nwant], sizeof ids[0], "%s", inst[i].instance);
                 snprintf(want[nwant++], sizeof want[0], "%s", inst[i].pub);
+            }
     }
     for (size_t i = 0; i < st->count;) {
         if (s_in(want, nwant, st->endpoints[i])) {
@@ -109,6 +116,8 @@ static void s_sync(gw_events_t *ev, gw_sub_state_t *st)
         pc_info("connected to publisher %s", want[i]);
         memcpy(st->endpoints[st->count++], want[i], sizeof want[0]);
     }
+    if (ev->ws) /* ready waits for the live publishers only */
+        gw_ws_events_publishers(ev->ws, ids, nwant, pc_mono_ms());
     pc_metrics_gauge(ev->metrics, "pigeon_gateway_publishers",
                      "Publishers the gateway's events socket is connected to", NULL,
                      (double)st->count);
@@ -116,7 +125,14 @@ static void s_sync(gw_events_t *ev, gw_sub_state_t *st)
 
 static void s_deliver(gw_events_t *ev, const pc_event_t *e)
 {
-    if (e->is_marker) /* the WebSocket layer's business; nothing waits for one yet */
+    if (ev->ws && strncmp(e->topic, "u:", 2) == 0) {
+        if (!e->is_marker)
+            pc_metrics_count(ev->metrics, "pigeon_gateway_events_total",
+                             "Events received from publishers", "topic=\"u:\"", 1);
+        gw_ws_events_deliver(ev->ws, e, pc_mono_ms());
+        return;
+    }
+    if (e->is_marker) /* markers matter only for the WebSocket layer's topics */
         return;
     for (size_t i = 0; i < ev->ntopics; i++) {
         if (strncmp(e->topic, ev->topics[i].topic, ev->topics[i].len) == 0) {
@@ -149,9 +165,15 @@ static void *s_run(void *arg)
             version = v;
             synced = true;
         }
-        zmq_pollitem_t item = {zsock_resolve(pc_subscriber_socket(st.sub)), 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, GW_POLL_MS) < 0)
+        zmq_pollitem_t items[2] = {
+            {zsock_resolve(pc_subscriber_socket(st.sub)), 0, ZMQ_POLLIN, 0},
+            {NULL, ev->ws ? gw_ws_events_fd(ev->ws) : -1, ZMQ_POLLIN, 0},
+        };
+        int wait = ev->ws ? gw_ws_events_timeout(ev->ws, pc_mono_ms(), GW_POLL_MS) : GW_POLL_MS;
+        if (zmq_poll(items, ev->ws ? 2 : 1, wait) < 0)
             continue; /* EINTR: our own flag decides, not czmq's */
+        if (ev->ws) /* subscriptions asked for by the loops, ready deadlines */
+            gw_ws_events_pump(ev->ws, st.sub, pc_mono_ms());
         /* Drain rule: keep reading while messages wait; one per wake-up stalls. */
         pc_event_t e;
         while (pc_subscriber_recv(st.sub, &e) == 1)
@@ -159,6 +181,12 @@ static void *s_run(void *arg)
     }
     pc_subscriber_destroy(&st.sub);
     return NULL;
+}
+
+void gw_events_set_ws(gw_events_t *ev, gw_ws_t *ws)
+{
+    if (!ev->started)
+        ev->ws = ws;
 }
 
 int gw_events_start(gw_events_t *ev)

@@ -6,10 +6,10 @@
  * the handler registered for its topic prefix. Handlers run on the events
  * thread and must be quick and thread-safe (the token cache is).
  *
- * Today it carries "revoked/" for the token cache. The WebSocket layer adds
- * per-user "u:<id>/" topics on the same socket and loop: subscriptions will
- * reach this thread over an inproc socket it owns, since only it may touch
- * the SUB socket. */
+ * It carries "revoked/" for the token cache and, for the WebSocket layer,
+ * the per-user "u:<id>/" topics and their markers (ws_hub.c runs on this
+ * thread: only it touches the SUB socket; loops ask for subscriptions
+ * through its mailbox, whose eventfd joins the zmq_poll). */
 #ifndef PIGEON_GW_EVENTS_H
 #define PIGEON_GW_EVENTS_H
 
@@ -27,6 +27,10 @@ void gw_events_destroy(gw_events_t **ev);
 
 /* Before start: topic prefix ("revoked/") and its handler. Returns 0 or -1 when full. */
 int gw_events_on(gw_events_t *ev, const char *topic, gw_event_fn fn, void *arg);
+
+/* Before start: the WebSocket sessions whose user topics this thread serves. */
+typedef struct gw_ws gw_ws_t;
+void gw_events_set_ws(gw_events_t *ev, gw_ws_t *ws);
 
 /* Starts the thread. Returns 0 or -1. */
 int gw_events_start(gw_events_t *ev);

@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "token_cache.h"
+#include "ws.h"
 
 /* Descriptors beyond the connections: listeners, ZeroMQ sockets, DB, logs. */
 #define GW_FD_HEADROOM 1024
@@ -31,22 +32,28 @@ struct gw_gateway {
     gw_token_cache_t *tokens;/* verified bearer tokens */
     gw_backend_t *backend;  /* per-thread RPC clients */
     gw_events_t *events;    /* revoked/ (and later user) events */
+    gw_ws_t *ws;            /* WebSocket loops and workers */
     gw_http_t *http;        /* the REST workers */
     gw_ctx_t ctx;           /* what handlers see */
 };
 
-/* revoked/: payload is a packed pigeon.auth.Revoked naming the token hash. */
+/* revoked/: payload is a packed pigeon.auth.Revoked naming the token hash.
+ * The token leaves the cache and its WebSockets here are closed (4001). */
 static void s_on_revoked(const pc_event_t *ev, void *arg)
 {
-    gw_token_cache_t *tokens = arg;
+    gw_gateway_t *gw = arg;
+    gw_token_cache_t *tokens = gw->tokens;
     if (ev->payload_len > 1024)
         return;
     Pigeon__Auth__Revoked *r = pigeon__auth__revoked__unpack(
         NULL, ev->payload_len, (const uint8_t *)ev->payload);
     if (!r)
         return;
-    if (r->token_hash.len == 32)
+    if (r->token_hash.len == 32) {
         gw_token_cache_revoke(tokens, r->token_hash.data);
+        if (gw->ws)
+            gw_ws_revoke(gw->ws, r->token_hash.data);
+    }
     pigeon__auth__revoked__free_unpacked(r, NULL);
 }
 
@@ -95,17 +102,29 @@ gw_gateway_t *gw_gateway_new(char *err, size_t errlen)
         goto fail;
     }
     gw->backend = gw_backend_new(gw->registry, common->rpc_deadline_ms);
-    gw->events = gw_events_new(gw->registry, gw->metrics);
-    if (!gw->backend || !gw->events ||
-        gw_events_on(gw->events, "revoked/", s_on_revoked, gw->tokens) < 0 ||
-        gw_events_start(gw->events) < 0) {
-        snprintf(err, errlen, "could not start the events thread");
-        goto fail;
-    }
     gw->ctx = (gw_ctx_t){.registry = gw->registry,
                          .backend = gw->backend,
                          .tokens = gw->tokens,
                          .metrics = gw->metrics};
+    gw_ws_opts_t wo = {.loops = gw->config.ws_loops,
+                       .workers = gw->config.ws_workers,
+                       .ping_ms = gw->config.ws_ping_ms,
+                       .idle_ms = gw->config.ws_idle_ms,
+                       .ready_ms = gw->config.ws_ready_ms,
+                       .instance = common->instance_id};
+    gw->ws = gw->backend ? gw_ws_new(&wo, &gw->ctx) : NULL;
+    gw->ctx.ws = gw->ws;
+    gw->events = gw_events_new(gw->registry, gw->metrics);
+    if (!gw->backend || !gw->ws || !gw->events ||
+        gw_events_on(gw->events, "revoked/", s_on_revoked, gw) < 0) {
+        snprintf(err, errlen, "could not start the events thread or the WebSocket loops");
+        goto fail;
+    }
+    gw_events_set_ws(gw->events, gw->ws);
+    if (gw_events_start(gw->events) < 0) {
+        snprintf(err, errlen, "could not start the events thread");
+        goto fail;
+    }
     gw->http = gw_http_new(&gw->config, &gw->ctx, err, errlen);
     if (!gw->http)
         goto fail;
@@ -133,6 +152,11 @@ int gw_gateway_run(gw_gateway_t *gw, int sigfd)
             gw_http_inflight(gw->http));
     gw_http_quiesce(gw->http);
     int64_t deadline = pc_mono_ms() + gw->config.common.shutdown_grace_ms;
+    /* WebSockets first: each gets a 1001 close; upgraded connections also
+     * count as requests in flight until libmicrohttpd has closed them. */
+    gw_ws_close_all(gw->ws);
+    while (gw_ws_open_count(gw->ws) > 0 && pc_mono_ms() < deadline)
+        poll(NULL, 0, 20); /* bounded by the grace period */
     while (gw_http_inflight(gw->http) > 0 && pc_mono_ms() < deadline)
         poll(NULL, 0, 20); /* the drain is bounded by the grace period */
     if (gw_http_inflight(gw->http) > 0)
@@ -147,8 +171,10 @@ void gw_gateway_destroy(gw_gateway_t **gwp)
     gw_gateway_t *gw = *gwp;
     /* Order matters: HTTP workers destroy their RPC clients as they exit,
      * which needs the registry; the events thread reads the registry too. */
+    gw_ws_stop(gw->ws); /* before libmicrohttpd stops: it closes the upgraded sockets */
     gw_http_destroy(&gw->http);
     gw_events_destroy(&gw->events);
+    gw_ws_destroy(&gw->ws); /* after the events thread, which posts to the loops */
     gw_backend_destroy(&gw->backend);
     pc_registry_destroy(&gw->registry);
     gw_token_cache_destroy(&gw->tokens);

@@ -35,6 +35,21 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t errlen)
     if (pc_env_int("PIGEON_TOKEN_CACHE_ENTRIES", 65536, 16, 16 * 1024 * 1024, &v, err, errlen) < 0)
         goto fail;
     cfg->token_cache_entries = (size_t)v;
+    if (pc_env_int("PIGEON_WS_LOOPS", 2, 1, 64, &v, err, errlen) < 0)
+        goto fail;
+    cfg->ws_loops = (int)v;
+    if (pc_env_int("PIGEON_WS_WORKERS", 8, 1, 64, &v, err, errlen) < 0)
+        goto fail;
+    cfg->ws_workers = (int)v;
+    if (pc_env_int("PIGEON_WS_PING_MS", 30000, 100, 3600000, &v, err, errlen) < 0)
+        goto fail;
+    cfg->ws_ping_ms = (int)v;
+    if (pc_env_int("PIGEON_WS_IDLE_MS", 90000, 300, 3600000, &v, err, errlen) < 0)
+        goto fail;
+    cfg->ws_idle_ms = (int)v;
+    if (pc_env_int("PIGEON_WS_READY_MS", 2000, 10, 60000, &v, err, errlen) < 0)
+        goto fail;
+    cfg->ws_ready_ms = (int)v;
     if (pc_env_str("PIGEON_TRUSTED_PROXIES", NULL, &proxies, err, errlen) < 0)
         goto fail;
     cfg->proxies = gw_proxies_parse(proxies, err, errlen);

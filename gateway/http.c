@@ -16,10 +16,12 @@
 #include "dispatch.h"
 #include "json.h"
 #include "log.h"
+#include "media_http.h"
 #include "proxy.h"
 #include "random.h"
 #include "routes.h"
 #include "status.h"
+#include "ws.h"
 
 /* After a 413 a streamed body is read and dropped, never stored; past this
  * much the connection is closed instead (a client that ignores the answer). */
@@ -31,6 +33,7 @@ struct gw_http {
     const gw_proxies_t *proxies;/* borrowed from the config */
     int listen_fd;              /* from MHD_quiesce_daemon, closed after stop; -1 */
     atomic_int inflight;        /* requests not yet completed */
+    atomic_int media_bodies;    /* POST /v1/media bodies being collected or sent */
 };
 
 /* One request's state between libmicrohttpd's calls (its con_cls). */
@@ -39,10 +42,13 @@ typedef struct {
     size_t len;          /* bytes in body */
     size_t cap;          /* allocated bytes in body (excluding the NUL) */
     size_t discarded;    /* bytes dropped after the limit was passed */
-    bool too_large;      /* the body passed PC_JSON_MAX_BODY */
+    size_t limit;        /* body limit of this route: PC_JSON_MAX_BODY, or media's */
+    bool media_slot;     /* holds one of GW_MEDIA_UPLOADS_MAX (media_bodies) */
+    bool too_large;      /* the body passed limit */
     bool answered;       /* a response is queued */
     int64_t start_ms;    /* monotonic start, for the latency histogram */
     char trace_id[33];   /* random; also the X-Request-Id header */
+    gw_ws_pending_t ws;  /* GET /v1/ws answered 101: who the socket belongs to */
 } gw_conn_t;
 
 static const char *s_header(void *conn, const char *name)
@@ -101,17 +107,26 @@ static enum MHD_Result s_send(gw_http_t *h, struct MHD_Connection *conn, gw_conn
                               const char *method, const char *path, const gw_route_t *route,
                               gw_reply_t *r)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"",
-                                        r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp;
+    if (r->stream.read) /* media: read on this worker thread as the socket drains */
+        resp = MHD_create_response_from_callback(r->stream.size, GW_MEDIA_BLOCK, r->stream.read,
+                                                 r->stream.cls, r->stream.release);
+    else
+        resp = MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"",
+                                               r->body ? MHD_RESPMEM_MUST_FREE
+                                                       : MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         gw_reply_clear(r);
         return MHD_NO;
     }
-    r->body = NULL; /* now libmicrohttpd's */
-    if (r->body_len > 0)
+    r->body = NULL; /* now libmicrohttpd's, like the stream's state */
+    bool has_body = r->body_len > 0 || r->stream.read;
+    r->stream = (gw_stream_t){0};
+    if (has_body)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->content_type ? r->content_type : GW_JSON_TYPE);
+    for (size_t i = 0; i < GW_REPLY_HEADERS && r->headers[i].name; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     if (r->retry_after_s > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%u", r->retry_after_s);
@@ -146,6 +161,46 @@ static enum MHD_Result s_send(gw_http_t *h, struct MHD_Connection *conn, gw_conn
     return ok;
 }
 
+/* libmicrohttpd hands over the upgraded socket; con_cls is the request's
+ * gw_conn_t, alive until the connection is finished. */
+static void s_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+                       size_t extra_in_size, MHD_socket sock,
+                       struct MHD_UpgradeResponseHandle *urh)
+{
+    gw_http_t *h = cls;
+    gw_conn_t *st = con_cls;
+    (void)conn;
+    gw_ws_adopt(h->ctx->ws, &st->ws, extra_in, extra_in_size, sock, urh);
+}
+
+/* GET /v1/ws: the 101 upgrade (the socket then belongs to ws.c), or an error. */
+static enum MHD_Result s_upgrade(gw_http_t *h, struct MHD_Connection *conn, gw_conn_t *st,
+                                 const char *method, const char *url, gw_request_t *req)
+{
+    gw_reply_t reply = {0};
+    if (gw_ws_accept(h->ctx->ws, req, &st->ws, &reply) < 0) {
+        if (reply.status == 0)
+            gw_reply_error(&reply, PC_INTERNAL, "upgrade failed");
+        return s_send(h, conn, st, method, url, NULL, &reply);
+    }
+    /* libmicrohttpd adds "Connection: Upgrade" to a 101 itself. */
+    struct MHD_Response *resp = MHD_create_response_for_upgrade(s_upgraded, h);
+    if (!resp || MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket") != MHD_YES ||
+        MHD_add_response_header(resp, "Sec-WebSocket-Accept", st->ws.accept) != MHD_YES ||
+        MHD_add_response_header(resp, "X-Request-Id", st->trace_id) != MHD_YES) {
+        if (resp)
+            MHD_destroy_response(resp);
+        gw_reply_error(&reply, PC_INTERNAL, "could not build the upgrade response");
+        return s_send(h, conn, st, method, url, NULL, &reply);
+    }
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+    MHD_destroy_response(resp);
+    st->answered = true;
+    pc_metrics_count(h->ctx->metrics, "pigeon_http_requests_total", "HTTP requests answered",
+                     "route=\"" GW_WS_PATH "\",method=\"GET\",status=\"101\"", 1);
+    return ok;
+}
+
 static enum MHD_Result s_send_error(gw_http_t *h, struct MHD_Connection *conn, gw_conn_t *st,
                                     const char *method, const char *path, int status,
                                     const char *message)
@@ -158,14 +213,14 @@ static enum MHD_Result s_send_error(gw_http_t *h, struct MHD_Connection *conn, g
 /* Appends a chunk of body; false once the limit is passed. */
 static bool s_append(gw_conn_t *st, const char *data, size_t n)
 {
-    if (st->len + n > PC_JSON_MAX_BODY)
+    if (st->len + n > st->limit)
         return false;
     if (st->len + n > st->cap) {
         size_t cap = st->cap ? st->cap : 1024;
         while (cap < st->len + n)
             cap *= 2;
-        if (cap > PC_JSON_MAX_BODY)
-            cap = PC_JSON_MAX_BODY;
+        if (cap > st->limit)
+            cap = st->limit;
         char *b = realloc(st->body, cap + 1);
         if (!b)
             return false;
@@ -188,14 +243,35 @@ static enum MHD_Result s_first_call(gw_http_t *h, struct MHD_Connection *conn, c
     pc_random_hex(st->trace_id, 16);
     *con_cls = st;
     atomic_fetch_add(&h->inflight, 1);
+    /* POST /v1/media takes raw bytes up to its own limit (media_http.h). */
+    st->limit = gw_media_body_limit(method, url);
+    if (st->limit == 0)
+        st->limit = PC_JSON_MAX_BODY;
     /* A declared length over the limit is refused before a byte is read:
      * libmicrohttpd then skips "100 Continue" and closes after the answer. */
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > PC_JSON_MAX_BODY) {
+    if (cl && strtoull(cl, NULL, 10) > st->limit) {
         st->too_large = true;
         return s_send_error(h, conn, st, method, url, PC_PAYLOAD_TOO_LARGE,
-                            "request body is larger than 65536 bytes");
+                            st->limit == PC_JSON_MAX_BODY ? "request body is larger than 65536 bytes"
+                                                          : "media is larger than 10 MiB");
+    }
+    if (st->limit != PC_JSON_MAX_BODY) {
+        /* Each upload body costs up to ~4x its size here (body, request,
+         * envelope, ZeroMQ message): a fixed number of them at once bounds
+         * that, before a byte is read. */
+        if (atomic_fetch_add(&h->media_bodies, 1) >= GW_MEDIA_UPLOADS_MAX) {
+            atomic_fetch_sub(&h->media_bodies, 1);
+            st->too_large = true; /* drop whatever body follows */
+            return s_send_error(h, conn, st, method, url, PC_UNAVAILABLE,
+                                "too many uploads at once; retry shortly");
+        }
+        st->media_slot = true;
+        /* The declared size, at once: no doubling past it. */
+        size_t want = cl ? (size_t)strtoull(cl, NULL, 10) : 0;
+        if (want > 0 && (st->body = malloc(want + 1)) != NULL)
+            st->cap = want;
     }
     return MHD_YES;
 }
@@ -229,7 +305,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
     }
     if (st->too_large)
         return s_send_error(h, conn, st, method, url, PC_PAYLOAD_TOO_LARGE,
-                            "request body is larger than 65536 bytes");
+                            st->limit == PC_JSON_MAX_BODY ? "request body is larger than 65536 bytes"
+                                                          : "media is larger than 10 MiB");
 
     char client_ip[64];
     s_client_ip(h, conn, client_ip, sizeof client_ip);
@@ -245,6 +322,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         .query = s_query,
         .conn = conn,
     };
+    if (h->ctx->ws && strcmp(url, GW_WS_PATH) == 0)
+        return s_upgrade(h, conn, st, method, url, &req);
     gw_reply_t reply = {.status = PC_INTERNAL};
     gw_dispatch(&req, &reply);
     if (reply.status == 0)
@@ -259,6 +338,8 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     gw_conn_t *st = *con_cls;
     if (!st)
         return;
+    if (st->media_slot)
+        atomic_fetch_sub(&h->media_bodies, 1);
     free(st->body);
     free(st);
     *con_cls = NULL;
@@ -277,8 +358,12 @@ static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static struct MHD_Daemon *s_start(gw_http_t *h, const gw_config_t *cfg, unsigned extra_flags)
 {
+    /* MHD_ALLOW_UPGRADE: GET /v1/ws hands its socket to ws.c. An upgraded
+     * socket stays in libmicrohttpd's connection count until ws.c closes it
+     * (MHD_upgrade_action), so the connection limit covers REST and
+     * WebSocket connections together. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | extra_flags;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE | extra_flags;
     return MHD_start_daemon(
         flags, (uint16_t)cfg->http_port, NULL, NULL, s_access, h,
         /* First, so that every message of the start-up goes through it. */
@@ -302,6 +387,7 @@ gw_http_t *gw_http_new(const gw_config_t *cfg, gw_ctx_t *ctx, char *err, size_t 
     h->proxies = cfg->proxies;
     h->listen_fd = -1;
     atomic_init(&h->inflight, 0);
+    atomic_init(&h->media_bodies, 0);
     /* IPv6 and IPv4 on one socket; hosts without IPv6 get IPv4 alone. */
     h->daemon = s_start(h, cfg, MHD_USE_DUAL_STACK);
     if (!h->daemon)

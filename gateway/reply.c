@@ -45,7 +45,23 @@ char *gw_error_body(int status, const char *message)
 void gw_reply_clear(gw_reply_t *r)
 {
     free(r->body);
+    if (r->stream.read && r->stream.release)
+        r->stream.release(r->stream.cls);
     memset(r, 0, sizeof *r);
+}
+
+void gw_reply_header(gw_reply_t *r, const char *name, const char *fmt, ...)
+{
+    for (size_t i = 0; i < GW_REPLY_HEADERS; i++) {
+        if (r->headers[i].name)
+            continue;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->headers[i].value, sizeof r->headers[i].value, fmt, ap);
+        va_end(ap);
+        r->headers[i].name = name;
+        return;
+    }
 }
 
 void gw_reply_error(gw_reply_t *r, int status, const char *fmt, ...)

@@ -15,6 +15,7 @@
 typedef struct gw_backend gw_backend_t;
 typedef struct gw_token_cache gw_token_cache_t;
 typedef struct gw_route gw_route_t;
+typedef struct gw_ws gw_ws_t;
 
 /* What every request shares: owned by gateway.c, read-only while serving. */
 typedef struct {
@@ -22,6 +23,7 @@ typedef struct {
     gw_backend_t *backend;    /* per-thread RPC clients */
     gw_token_cache_t *tokens; /* verified bearer tokens */
     pc_metrics_t *metrics;    /* the process's metrics */
+    gw_ws_t *ws;              /* WebSocket sessions (ws.h) */
 } gw_ctx_t;
 
 typedef struct gw_request {
@@ -34,6 +36,7 @@ typedef struct gw_request {
     const char *trace_id;       /* random per request, sent back as X-Request-Id */
     const gw_route_t *route;    /* matched route */
     int64_t path_id;            /* the route's {id} segment, when it has one */
+    int64_t path_id2;           /* the route's second {id} segment ({uid}, {rid}), if any */
     int64_t caller_id;          /* authenticated user; 0 before authentication */
     const char *token;          /* bearer token (borrowed; never logged) */
     uint8_t token_hash[32];     /* SHA-256 of token */

@@ -24,6 +24,30 @@ static const gw_route_t s_routes[] = {
     {"POST", "/v1/blocks", gw_h_block, true, true},
     {"DELETE", "/v1/blocks/{id}", gw_h_unblock, true, false},
     {"GET", "/v1/blocks", gw_h_list_blocks, true, false},
+    {"POST", "/v1/messages", gw_h_send_message, true, true},
+    {"GET", "/v1/conversations", gw_h_list_conversations, true, false},
+    {"GET", "/v1/conversations/{cid}/messages", gw_h_history, true, false},
+    {"POST", "/v1/conversations/{cid}/read", gw_h_mark_read, true, true},
+    {"POST", "/v1/messages/{mid}/recall", gw_h_recall, true, true},
+    {"POST", "/v1/ws/ticket", gw_h_ws_ticket, true, false}, /* never replayed: a secret */
+    {"POST", "/v1/groups", gw_h_create_group, true, true},
+    {"GET", "/v1/groups", gw_h_search_groups, true, false}, /* ?q=&limit=&cursor= */
+    {"GET", "/v1/groups/{id}", gw_h_get_group, true, false},
+    {"PATCH", "/v1/groups/{id}", gw_h_patch_group, true, false},
+    {"DELETE", "/v1/groups/{id}", gw_h_dismiss_group, true, false},
+    {"GET", "/v1/me/groups", gw_h_my_groups, true, false},
+    {"GET", "/v1/groups/{id}/members", gw_h_group_members, true, false},
+    {"POST", "/v1/groups/{id}/members", gw_h_add_members, true, true},
+    {"PATCH", "/v1/groups/{id}/members/{id}", gw_h_set_member, true, false},
+    {"DELETE", "/v1/groups/{id}/members/{id}", gw_h_remove_member, true, false},
+    {"POST", "/v1/groups/{id}/transfer", gw_h_transfer_group, true, true},
+    {"POST", "/v1/groups/{id}/join", gw_h_join_group, true, true},
+    {"GET", "/v1/groups/{id}/join-requests", gw_h_join_requests, true, false},
+    {"POST", "/v1/groups/{id}/join-requests/{id}/approve", gw_h_approve_join, true, true},
+    {"POST", "/v1/groups/{id}/join-requests/{id}/reject", gw_h_reject_join, true, true},
+    {"POST", "/v1/media", gw_h_upload_media, true, true}, /* raw bytes, up to 10 MiB (http.c) */
+    {"GET", "/v1/media/{id}", gw_h_get_media, true, false},
+    {"GET", "/v1/media/{id}/thumbnail", gw_h_media_thumbnail, true, false},
     {"GET", "/healthz", gw_h_healthz, false, false},
     {"GET", "/readyz", gw_h_readyz, false, false},
     {"GET", "/metrics", gw_h_metrics, false, false},
@@ -66,8 +90,15 @@ static bool s_path_fits(const char *pattern, const char *path, const char **id_s
         if (pl == 4 && memcmp(ps, "{id}", 4) == 0) {
             if (ql == 0)
                 return false;
-            *id_seg = qs;
-            *id_len = ql;
+            if (!*id_seg) { /* the first {id}; gw_route_second_id finds the next */
+                *id_seg = qs;
+                *id_len = ql;
+            }
+        } else if (pl > 2 && ps[0] == '{') {
+            /* A string segment ({cid}, {mid}): any non-empty text; its
+             * handler takes it from the path and judges it. */
+            if (ql == 0)
+                return false;
         } else if (pl != ql || memcmp(ps, qs, pl) != 0) {
             return false;
         }
@@ -99,6 +130,25 @@ gw_match_t gw_route_match(const gw_route_t *table, size_t count, const char *met
         return GW_MATCH_OK;
     }
     return result;
+}
+
+bool gw_route_second_id(const char *pattern, const char *path, const char **seg, size_t *len)
+{
+    const char *pp = pattern, *qp = path;
+    int ids = 0;
+    *seg = NULL;
+    *len = 0;
+    for (;;) {
+        const char *ps, *qs;
+        size_t pl, ql;
+        if (!s_next_segment(&pp, &ps, &pl) || !s_next_segment(&qp, &qs, &ql))
+            return false;
+        if (pl == 4 && memcmp(ps, "{id}", 4) == 0 && ++ids == 2) {
+            *seg = qs;
+            *len = ql;
+            return ql > 0;
+        }
+    }
 }
 
 bool gw_parse_id(const char *s, size_t len, int64_t *out)

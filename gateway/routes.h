@@ -1,8 +1,11 @@
 /* routes.h - the REST route table and path matching. Pure, no I/O.
  *
- * A pattern is a path whose segments are literals or "{id}"; an {id} matches
- * any one non-empty segment and is parsed by the dispatcher (a bad one is
- * 400, not 404, so clients learn the path exists). */
+ * A pattern is a path whose segments are literals, "{id}" or another
+ * "{name}"; an {id} matches any one non-empty segment and is parsed by the
+ * dispatcher (a bad one is 400, not 404, so clients learn the path exists).
+ * Any other {name} (a string segment: {cid}, {mid}) matches any one
+ * non-empty segment too; its handler reads and URL-decodes it from the path
+ * (messages_map.h) and judges it. */
 #ifndef PIGEON_GW_ROUTES_H
 #define PIGEON_GW_ROUTES_H
 
@@ -27,7 +30,7 @@ struct gw_route {
 const gw_route_t *gw_routes(size_t *count);
 
 typedef enum {
-    GW_MATCH_OK = 0,      /* *route set; *id_seg set when the pattern has {id} */
+    GW_MATCH_OK = 0,      /* *route set; *id_seg set to the first {id}, if any */
     GW_MATCH_NO_PATH,     /* no pattern matches the path */
     GW_MATCH_NO_METHOD,   /* a pattern matches the path, but not with this method */
 } gw_match_t;
@@ -37,6 +40,11 @@ typedef enum {
 gw_match_t gw_route_match(const gw_route_t *table, size_t count, const char *method,
                           const char *path, const gw_route_t **route, const char **id_seg,
                           size_t *id_len);
+
+/* The second {id} segment of `path` for `pattern` (the {uid} of
+ * /v1/groups/{id}/members/{id}); false when the pattern has fewer than two,
+ * or the path does not reach it. *seg points into path. */
+bool gw_route_second_id(const char *pattern, const char *path, const char **seg, size_t *len);
 
 /* A path id: decimal digits, no sign or leading zero, 1 <= id < 2^53.
  * Returns false for anything else. */

@@ -13,10 +13,12 @@
 
 #include "auth.pb-c.h"
 #include "auth_password.h"
+#include "auth_search.h"
 #include "auth_service.h"
 #include "auth_store.h"
 #include "auth_token.h"
 #include "auth_validate.h"
+#include "media_client.h"
 #include "status.h"
 
 #define S_ERR_SIZE 160
@@ -198,6 +200,8 @@ static int s_register(pc_call_t *call)
     status = pc_call_begin_write(call);
     if (status == PC_OK)
         status = auth_store_create_user(pc_call_db(call), username, req->nickname, hash, &user);
+    if (status == PC_OK)
+        status = auth_nickname_index(pc_call_db(call), user.id, user.nickname);
     sodium_memzero(hash, sizeof hash);
     if (status == PC_CONFLICT)
         return pc_call_error(call, PC_CONFLICT, "username is taken");
@@ -312,6 +316,70 @@ static int s_verify(pc_call_t *call)
     return pc_call_reply(call, PC_OK, &id.base);
 }
 
+#define S_TICKET_TTL_S 60 /* API.md: a WebSocket ticket is valid 60 s */
+
+static int s_create_ticket(pc_call_t *call)
+{
+    int64_t caller = pc_call_caller(call);
+    uint8_t session[AUTH_TOKEN_HASH_LEN], hash[AUTH_TOKEN_HASH_LEN];
+    char ticket[AUTH_TOKEN_LEN + 1];
+    int64_t expires_at_us = 0;
+
+    Pigeon__Auth__CreateTicketRequest *req =
+        pc_call_unpack(call, &pigeon__auth__create_ticket_request__descriptor);
+    if (req == NULL)
+        return s_bad_body(call, "CreateTicketRequest");
+    if (caller <= 0 || !auth_token_well_formed(req->token))
+        return pc_call_error(call, PC_UNAUTHENTICATED, "%s", s_bad_token);
+    auth_token_hash(req->token, session);
+    /* A ticket looks like a token (256 random bits) and is stored the same
+     * way: only its SHA-256. */
+    auth_token_new(ticket);
+    auth_token_hash(ticket, hash);
+
+    int status = pc_call_begin_write(call);
+    if (status == PC_OK)
+        status = auth_store_create_ticket(pc_call_db(call), hash, session, caller, S_TICKET_TTL_S,
+                                          &expires_at_us);
+    if (status == PC_NOT_FOUND)
+        return pc_call_error(call, PC_UNAUTHENTICATED, "%s", s_bad_token);
+    if (status != PC_OK)
+        return s_fail(call, status);
+    Pigeon__Auth__Ticket t = PIGEON__AUTH__TICKET__INIT;
+    t.ticket = ticket;
+    t.expires_at_us = expires_at_us;
+    int rc = pc_call_reply(call, PC_CREATED, &t.base);
+    sodium_memzero(ticket, sizeof ticket);
+    return rc;
+}
+
+static int s_redeem_ticket(pc_call_t *call)
+{
+    uint8_t hash[AUTH_TOKEN_HASH_LEN], session[AUTH_TOKEN_HASH_LEN];
+    int64_t user_id = 0, expires_at_us = 0;
+
+    Pigeon__Auth__RedeemTicketRequest *req =
+        pc_call_unpack(call, &pigeon__auth__redeem_ticket_request__descriptor);
+    if (req == NULL)
+        return s_bad_body(call, "RedeemTicketRequest");
+    if (!auth_token_well_formed(req->ticket))
+        return pc_call_error(call, PC_UNAUTHENTICATED, "invalid, used or expired ticket");
+    auth_token_hash(req->ticket, hash);
+    int status = pc_call_begin_write(call);
+    if (status == PC_OK)
+        status = auth_store_redeem_ticket(pc_call_db(call), hash, &user_id, &expires_at_us, session);
+    if (status == PC_NOT_FOUND)
+        return pc_call_error(call, PC_UNAUTHENTICATED, "invalid, used or expired ticket");
+    if (status != PC_OK)
+        return s_fail(call, status);
+    Pigeon__Auth__Identity id = PIGEON__AUTH__IDENTITY__INIT;
+    id.user_id = user_id;
+    id.expires_at_us = expires_at_us;
+    id.token_hash.data = session;
+    id.token_hash.len = sizeof session;
+    return pc_call_reply(call, PC_OK, &id.base);
+}
+
 static int s_get_user(pc_call_t *call)
 {
     auth_user_t user;
@@ -370,7 +438,7 @@ static int s_find_username(pc_call_t *call)
 static int s_search(pc_call_t *call)
 {
     char err[S_ERR_SIZE], after[AUTH_USERNAME_MAX + 1], cursor[AUTH_CURSOR_SIZE];
-    char *username_like = NULL, *nickname_ilike = NULL;
+    auth_query_t query;
     auth_user_t *users = NULL;
     size_t n = 0;
     uint32_t limit = 0;
@@ -386,17 +454,14 @@ static int s_search(pc_call_t *call)
     if (req->cursor != NULL && !auth_cursor_decode(req->cursor, after))
         return pc_call_error(call, PC_INVALID_ARGUMENT, "cursor is not valid");
 
-    /* Usernames are stored lower-case, so the prefix is lowered; ILIKE folds
-     * case for nicknames (where the script has case) and matches any script. */
-    username_like = auth_like_pattern(req->q, "", "%", true);
-    nickname_ilike = auth_like_pattern(req->q, "%", "%", false);
-    if (username_like == NULL || nickname_ilike == NULL) {
+    /* Username prefix, or nickname substring in any script (auth_search.h). */
+    if (auth_query_build(req->q, &query) < 0) {
         status = s_fail(call, PC_INTERNAL);
         goto done;
     }
     /* One row more than the page tells whether another page follows. */
-    status = auth_store_search(pc_call_db(call), username_like, nickname_ilike,
-                               req->cursor ? after : NULL, limit + 1, &users, &n);
+    status = auth_store_search(pc_call_db(call), &query.q, req->cursor ? after : NULL, limit + 1,
+                               &users, &n);
     if (status != PC_OK) {
         status = s_fail(call, status);
         goto done;
@@ -409,9 +474,47 @@ static int s_search(pc_call_t *call)
     status = s_reply_users(call, users, n, more ? cursor : NULL);
 done:
     free(users);
-    free(username_like);
-    free(nickname_ilike);
+    auth_query_clear(&query);
     return status;
+}
+
+/* An avatar must be an image `me` uploaded: PC_OK, or the error answered. */
+static int s_check_avatar(pc_call_t *call, int64_t me, int64_t media_id)
+{
+    auth_worker_t *w = pc_call_worker(call);
+    pc_rpc_opts_t opts = pc_call_child_opts(call);
+    pc_rpc_reply_t reply = {0};
+    Pigeon__Media__Media *media = NULL;
+    int st = media_client_require(w->media, &opts, media_id, me, "image", &media, &reply);
+    if (st == PC_OK)
+        protobuf_c_message_free_unpacked(&media->base, NULL);
+    else if (st == PC_NOT_FOUND)
+        st = pc_call_error(call, PC_NOT_FOUND,
+                           "no such media (an avatar must be an image you "
+                           "uploaded)");
+    else if (st == PC_INVALID_ARGUMENT)
+        st = pc_call_error(call, PC_INVALID_ARGUMENT, "avatar_media_id is not an image");
+    else
+        st = pc_call_error(call, st, "could not check the avatar: %s",
+                           reply.error ? reply.error : "pigeon-media failed");
+    pc_rpc_reply_clear(&reply);
+    return st;
+}
+
+/* auth.avatar_in_use: is media_id some user's avatar? (read) */
+static int s_avatar_in_use(pc_call_t *call)
+{
+    Pigeon__Auth__AvatarInUseRequest *req =
+        pc_call_unpack(call, &pigeon__auth__avatar_in_use_request__descriptor);
+    if (req == NULL)
+        return s_bad_body(call, "AvatarInUseRequest");
+    bool in_use = false;
+    int status = auth_store_avatar_in_use(pc_call_db(call), req->media_id, &in_use);
+    if (status != PC_OK)
+        return s_fail(call, status);
+    Pigeon__Auth__AvatarInUseReply msg = PIGEON__AUTH__AVATAR_IN_USE_REPLY__INIT;
+    msg.in_use = in_use;
+    return pc_call_reply(call, PC_OK, &msg.base);
 }
 
 static int s_patch_me(pc_call_t *call)
@@ -441,16 +544,22 @@ static int s_patch_me(pc_call_t *call)
     if (req->has_avatar_media_id && clear_avatar)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "avatar_media_id is both set and null");
     /* An avatar must be an image the caller uploaded, which only pigeon-media
-     * can tell. Until pigeon-media exists no id can be such an image, so every
-     * id is answered as API.md answers an unknown one; asking pigeon-media
-     * (404 unknown or not the caller's, 400 for a voice clip) replaces this. */
-    if (req->has_avatar_media_id)
-        return pc_call_error(call, PC_NOT_FOUND, "media not found");
+     * can tell (DESIGN.md: auth -> media): 404 unknown or not the caller's,
+     * 400 for a voice clip. Asked before the write transaction opens, so no
+     * transaction waits on a network call. */
+    if (req->has_avatar_media_id) {
+        int st = s_check_avatar(call, caller, req->avatar_media_id);
+        if (st != PC_OK)
+            return st;
+    }
 
     int status = pc_call_begin_write(call);
     if (status == PC_OK)
         status = auth_store_patch_user(pc_call_db(call), caller, req->nickname, req->add_policy,
-                                       clear_avatar, &user);
+                                       clear_avatar, req->has_avatar_media_id,
+                                       req->avatar_media_id, &user);
+    if (status == PC_OK && req->nickname != NULL)
+        status = auth_nickname_index(pc_call_db(call), caller, user.nickname);
     if (status == PC_NOT_FOUND)
         return pc_call_error(call, PC_NOT_FOUND, "user not found");
     if (status != PC_OK)
@@ -465,10 +574,15 @@ const pc_method_t auth_methods[] = {
     {"auth.login", s_login, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
     {"auth.logout", s_logout, PC_METHOD_WRITE},
     {"auth.verify", s_verify, PC_METHOD_READ},
+    /* Replies hold a secret (create) or must not be replayed (a redeem
+     * retried would hand the identity out twice). */
+    {"auth.create_ticket", s_create_ticket, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
+    {"auth.redeem_ticket", s_redeem_ticket, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
     {"auth.get_user", s_get_user, PC_METHOD_READ},
     {"auth.get_users", s_get_users, PC_METHOD_READ},
     {"auth.find_username", s_find_username, PC_METHOD_READ},
     {"auth.search", s_search, PC_METHOD_READ},
     {"auth.patch_me", s_patch_me, PC_METHOD_WRITE},
+    {"auth.avatar_in_use", s_avatar_in_use, PC_METHOD_READ},
 };
 const size_t auth_method_count = sizeof auth_methods / sizeof auth_methods[0];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "auth_search.h"
 #include "auth_store.h"
 #include "clock.h"
 #include "config.h"
@@ -13,6 +14,7 @@
 
 #define S_SWEEP_INTERVAL_MS 60000 /* housekeeping once a minute */
 #define S_SWEEP_BATCH 1000        /* expired sessions deleted per sweep */
+#define S_BACKFILL_PER_TICK 5000  /* users given a nickname key per tick */
 
 int auth_config_load(auth_config_t *cfg, char *err, size_t errlen)
 {
@@ -89,6 +91,16 @@ static void s_tick(const pc_service_ctx_t *ctx, pc_db_t *db)
         pc_metrics_gauge(ctx->metrics, "pigeon_auth_hash_queued",
                          "Calls waiting for an Argon2 hashing slot", NULL,
                          auth_password_queued(svc->password));
+    if (!svc->nicknames_keyed) {
+        /* Users registered before nickname keys existed: a bounded share
+         * per tick (about 0.1 ms each); search finds them meanwhile. */
+        long n = auth_nickname_backfill(db, S_BACKFILL_PER_TICK, &svc->nicknames_keyed);
+        if (n < 0)
+            pc_warn("could not backfill nickname search keys; retrying in a second");
+        else if (n > 0)
+            pc_info("backfilled the nickname search keys of %ld users%s", n,
+                    svc->nicknames_keyed ? ", all done" : "");
+    }
     if (now < svc->next_sweep_ms)
         return;
     svc->next_sweep_ms = now + S_SWEEP_INTERVAL_MS;
@@ -100,6 +112,29 @@ static void s_tick(const pc_service_ctx_t *ctx, pc_db_t *db)
         pc_debug("swept %ld rate-limit windows and %ld expired sessions", rate_rows, session_rows);
 }
 
+static void *s_worker_init(const pc_service_ctx_t *ctx)
+{
+    auth_worker_t *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->media = pc_rpc_client_new(ctx->registry, "media", ctx->config->rpc_deadline_ms);
+    if (w->media == NULL) {
+        pc_error("could not create the pigeon-media client");
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void s_worker_fini(void *state)
+{
+    auth_worker_t *w = state;
+    if (w == NULL)
+        return;
+    pc_rpc_client_destroy(&w->media);
+    free(w);
+}
+
 void auth_service_def(auth_service_t *svc, pc_service_def_t *def)
 {
     *def = (pc_service_def_t){
@@ -109,8 +144,8 @@ void auth_service_def(auth_service_t *svc, pc_service_def_t *def)
         .migration_count = auth_migration_count,
         .methods = auth_methods,
         .method_count = auth_method_count,
-        .worker_init = NULL,
-        .worker_fini = NULL,
+        .worker_init = s_worker_init,
+        .worker_fini = s_worker_fini,
         .tick = s_tick,
         .arg = svc,
     };

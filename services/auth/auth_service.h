@@ -6,11 +6,13 @@
 #ifndef PIGEON_AUTH_SERVICE_H
 #define PIGEON_AUTH_SERVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "auth_password.h"
 #include "migrate.h"
+#include "rpc_client.h"
 #include "rpc_server.h"
 #include "service.h"
 
@@ -31,7 +33,13 @@ typedef struct {
     auth_config_t config;      /* settings */
     auth_password_t *password; /* Argon2 limiter (thread-safe) */
     int64_t next_sweep_ms;     /* monotonic time of the next housekeeping sweep (tick only) */
+    bool nicknames_keyed;      /* no user lacks a nickname key any more (tick only) */
 } auth_service_t;
+
+/* What each worker thread owns besides its DB connection (pc_call_worker). */
+typedef struct {
+    pc_rpc_client_t *media; /* pigeon-media: is an avatar an image the user uploaded? */
+} auth_worker_t;
 
 /* Reads and validates the PIGEON_* variables above. 0, or -1 with one line in err. */
 int auth_config_load(auth_config_t *cfg, char *err, size_t errlen);

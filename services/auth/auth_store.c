@@ -15,6 +15,10 @@
     "id, username, nickname, avatar_media_id, add_policy, "                                        \
     "(extract(epoch FROM created_at) * 1000000)::bigint"
 #define S_USER_NCOLS 6
+/* S_USER_COLS after a "u." table prefix (the first column takes it). */
+#define S_USER_COLS_U                                                                              \
+    "id, u.username, u.nickname, u.avatar_media_id, u.add_policy, "                                \
+    "(extract(epoch FROM u.created_at) * 1000000)::bigint"
 
 static int64_t s_int64(const PGresult *res, int row, int col)
 {
@@ -170,23 +174,19 @@ pc_status_t auth_store_users_by_ids(pc_db_t *db, const int64_t *ids, size_t n, a
     return status;
 }
 
-pc_status_t auth_store_search(pc_db_t *db, const char *username_like, const char *nickname_ilike,
-                              const char *after, unsigned limit, auth_user_t **out, size_t *n_out)
+/* Rows of the first walk of a search: enough to fill a page when q is
+ * common, a bounded cost (a few ms) when it is not. */
+#define S_WALK_ROWS "4000"
+
+/* A username that starts with the prefix, or a nickname that contains the
+ * folded q (or, not backfilled yet, matches the ILIKE pattern). */
+#define S_MATCHES                                                                                  \
+    " (u.username LIKE $1 OR strpos(u.nickname_key, $2) > 0"                                       \
+    "  OR (u.nickname_key IS NULL AND u.nickname ILIKE $5))"
+
+static pc_status_t s_search_result(PGresult *res, pc_status_t status, auth_user_t **out,
+                                   size_t *n_out)
 {
-    /* The username index (collation "C") returns rows in order, so a page
-     * stops after `limit` matches; nickname matching filters those rows. For
-     * a rare q that matches little, this reads the table: see 001_init.sql. */
-    static const char *const sql =
-        "SELECT " S_USER_COLS " FROM auth.users "
-        "WHERE (username LIKE $1 OR nickname ILIKE $2) AND ($3::text IS NULL OR username > $3) "
-        "ORDER BY username LIMIT $4";
-    char limtxt[16];
-    snprintf(limtxt, sizeof limtxt, "%u", limit);
-    const char *params[4] = {username_like, nickname_ilike, after, limtxt};
-    pc_status_t status = PC_OK;
-    *out = NULL;
-    *n_out = 0;
-    PGresult *res = pc_db_query(db, &status, sql, 4, params);
     if (res == NULL)
         return status;
     status = s_users_from_result(res, out, n_out);
@@ -194,20 +194,150 @@ pc_status_t auth_store_search(pc_db_t *db, const char *username_like, const char
     return status;
 }
 
+pc_status_t auth_store_search(pc_db_t *db, const auth_search_t *q, const char *after,
+                              unsigned limit, auth_user_t **out, size_t *n_out)
+{
+    char limtxt[16], ktxt[24];
+    snprintf(limtxt, sizeof limtxt, "%u", limit);
+    snprintf(ktxt, sizeof ktxt, "%zu", q->n_grams);
+    pc_status_t status = PC_OK;
+    *out = NULL;
+    *n_out = 0;
+    /* 1. A common q: walk the username index (collation "C": in page order)
+     *    from the cursor, test each row, stop at the page size. */
+    const char *walk[5] = {q->username_like, q->key, after, limtxt, q->nickname_ilike};
+    PGresult *res =
+        pc_db_query(db, &status,
+                    "SELECT u." S_USER_COLS_U " FROM (SELECT * FROM auth.users"
+                    " WHERE $3::text IS NULL OR username > $3 ORDER BY username LIMIT " S_WALK_ROWS
+                    ") u WHERE" S_MATCHES " ORDER BY u.username LIMIT $4",
+                    5, walk);
+    if (res == NULL)
+        return status;
+    if (PQntuples(res) >= (int)limit)
+        return s_search_result(res, status, out, n_out);
+    PQclear(res);
+    /* 2. A rarer one: the username prefix range, the users holding every
+     *    bigram of q (one code point: any gram starting with it), and those
+     *    not backfilled yet; then the exact test, sorted. */
+    const char *params[8] = {q->username_like,  q->key,   after, limtxt,
+                             q->nickname_ilike, q->grams, ktxt,  q->prefix_end};
+    res = pc_db_query(db, &status,
+                      "SELECT u." S_USER_COLS_U " FROM auth.users u WHERE u.id IN ("
+                      " (SELECT p.id FROM auth.users p WHERE p.username LIKE $1"
+                      "   AND ($3::text IS NULL OR p.username > $3) ORDER BY p.username LIMIT $4)"
+                      " UNION ALL"
+                      " SELECT n.user_id FROM auth.nickname_grams n"
+                      "   WHERE $7::int8 > 0 AND n.gram = ANY (string_to_array($6, chr(31)))"
+                      "   GROUP BY n.user_id HAVING count(*) = $7::int8"
+                      " UNION ALL"
+                      " SELECT DISTINCT n.user_id FROM auth.nickname_grams n"
+                      "   WHERE $7::int8 = 0 AND n.gram >= $2 AND n.gram < $8"
+                      " UNION ALL"
+                      " SELECT x.id FROM auth.users x WHERE x.nickname_key IS NULL)"
+                      " AND ($3::text IS NULL OR u.username > $3) AND" S_MATCHES
+                      " ORDER BY u.username LIMIT $4",
+                      8, params);
+    return s_search_result(res, status, out, n_out);
+}
+
+pc_status_t auth_store_set_nickname_key(pc_db_t *db, int64_t id, const char *key, const char *grams)
+{
+    char idtxt[24];
+    snprintf(idtxt, sizeof idtxt, "%" PRId64, id);
+    const char *params[3] = {idtxt, key, grams};
+    pc_status_t status = PC_OK;
+    /* Two statements, not one with a DELETE in a WITH: a statement's CTEs
+     * share one snapshot, so its INSERT would still collide with the old
+     * rows of grams the new nickname keeps. */
+    PGresult *res = pc_db_query(db, &status,
+                                "WITH k AS (UPDATE auth.users SET nickname_key = $2 WHERE id = $1)"
+                                " DELETE FROM auth.nickname_grams WHERE user_id = $1",
+                                2, params);
+    if (res == NULL)
+        return status;
+    PQclear(res);
+    const char *ins[2] = {idtxt, grams};
+    res = pc_db_query(db, &status,
+                      "INSERT INTO auth.nickname_grams (gram, user_id) SELECT DISTINCT t, $1::int8"
+                      " FROM unnest(string_to_array($2, chr(31))) t WHERE t <> ''",
+                      2, ins);
+    PQclear(res);
+    return status;
+}
+
+pc_status_t auth_store_unkeyed_users(pc_db_t *db, int batch, auth_user_t **out, size_t *n_out)
+{
+    char bt[16];
+    snprintf(bt, sizeof bt, "%d", batch);
+    const char *params[1] = {bt};
+    pc_status_t status = PC_OK;
+    *out = NULL;
+    *n_out = 0;
+    PGresult *res = pc_db_query(db, &status,
+                                "SELECT " S_USER_COLS " FROM auth.users WHERE nickname_key IS NULL"
+                                " ORDER BY id LIMIT $1",
+                                1, params);
+    return s_search_result(res, status, out, n_out);
+}
+
+pc_status_t auth_store_backfill_key(pc_db_t *db, int64_t id, const char *nickname, const char *key,
+                                    const char *grams)
+{
+    char idtxt[24];
+    snprintf(idtxt, sizeof idtxt, "%" PRId64, id);
+    const char *params[4] = {idtxt, nickname, key, grams};
+    pc_status_t status = PC_OK;
+    /* One statement: the key and the grams appear together or not at all. A
+     * row without a key has no grams, so nothing needs deleting. */
+    PGresult *res =
+        pc_db_query(db, &status,
+                    "WITH k AS (UPDATE auth.users SET nickname_key = $3"
+                    " WHERE id = $1 AND nickname = $2 AND nickname_key IS NULL"
+                    " RETURNING id)"
+                    " INSERT INTO auth.nickname_grams (gram, user_id)"
+                    " SELECT DISTINCT t, k.id FROM k, unnest(string_to_array($4, chr(31))) t"
+                    " WHERE t <> '' ON CONFLICT DO NOTHING",
+                    4, params);
+    PQclear(res);
+    return status;
+}
+
 pc_status_t auth_store_patch_user(pc_db_t *db, int64_t id, const char *nickname,
-                                  const char *add_policy, bool clear_avatar, auth_user_t *out)
+                                  const char *add_policy, bool clear_avatar, bool set_avatar,
+                                  int64_t avatar_media_id, auth_user_t *out)
 {
     static const char *const sql =
         "UPDATE auth.users SET nickname = COALESCE($2, nickname), "
         "add_policy = COALESCE($3, add_policy), "
-        "avatar_media_id = CASE WHEN $4::boolean THEN NULL ELSE avatar_media_id END "
+        "avatar_media_id = CASE WHEN $4::boolean THEN NULL "
+        "WHEN $5::int8 IS NOT NULL THEN $5::int8 ELSE avatar_media_id END "
         "WHERE id = $1 RETURNING " S_USER_COLS;
-    char idtxt[24];
+    char idtxt[24], avatar[24];
     snprintf(idtxt, sizeof idtxt, "%" PRId64, id);
-    const char *params[4] = {idtxt, nickname, add_policy, clear_avatar ? "true" : "false"};
+    snprintf(avatar, sizeof avatar, "%" PRId64, avatar_media_id);
+    const char *params[5] = {idtxt, nickname, add_policy, clear_avatar ? "true" : "false",
+                             set_avatar ? avatar : NULL};
     pc_status_t status = PC_OK;
-    PGresult *res = pc_db_query(db, &status, sql, 4, params);
+    PGresult *res = pc_db_query(db, &status, sql, 5, params);
     return s_one_user(res, status, out);
+}
+
+pc_status_t auth_store_avatar_in_use(pc_db_t *db, int64_t media_id, bool *in_use)
+{
+    static const char *const sql =
+        "SELECT EXISTS (SELECT 1 FROM auth.users WHERE avatar_media_id = $1)";
+    char idtxt[24];
+    snprintf(idtxt, sizeof idtxt, "%" PRId64, media_id);
+    const char *params[1] = {idtxt};
+    pc_status_t status = PC_OK;
+    *in_use = false;
+    PGresult *res = pc_db_query(db, &status, sql, 1, params);
+    if (res == NULL)
+        return status;
+    *in_use = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return PC_OK;
 }
 
 /* Runs `sql` with the token digest as binary $1 and the text parameters after it. */
@@ -294,6 +424,67 @@ pc_status_t auth_store_revoke_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN
     return status;
 }
 
+pc_status_t auth_store_create_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH_TOKEN_HASH_LEN],
+                                     const uint8_t session_hash[AUTH_TOKEN_HASH_LEN],
+                                     int64_t user_id, int ttl_s, int64_t *expires_at_us)
+{
+    /* The session is checked in the same statement: no ticket for a session
+     * revoked a moment ago. */
+    static const char *const sql =
+        "INSERT INTO auth.ws_tickets (ticket_hash, session_hash, expires_at) "
+        "SELECT $1, s.token_hash, now() + make_interval(secs => $4::int) FROM auth.sessions s "
+        "WHERE s.token_hash = decode($2, 'hex') AND s.user_id = $3 AND s.revoked_at IS NULL "
+        "AND s.expires_at > now() "
+        "RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint";
+    char hex[2 * AUTH_TOKEN_HASH_LEN + 1], uidtxt[24], ttltxt[16];
+    sodium_bin2hex(hex, sizeof hex, session_hash, AUTH_TOKEN_HASH_LEN);
+    snprintf(uidtxt, sizeof uidtxt, "%" PRId64, user_id);
+    snprintf(ttltxt, sizeof ttltxt, "%d", ttl_s);
+    const char *extra[3] = {hex, uidtxt, ttltxt};
+    pc_status_t status = PC_OK;
+    PGresult *res = s_query_hash(db, &status, sql, ticket_hash, 3, extra);
+    if (res == NULL)
+        return status;
+    if (PQntuples(res) == 1)
+        *expires_at_us = s_int64(res, 0, 0);
+    else
+        status = PC_NOT_FOUND;
+    PQclear(res);
+    return status;
+}
+
+pc_status_t auth_store_redeem_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH_TOKEN_HASH_LEN],
+                                     int64_t *user_id, int64_t *expires_at_us,
+                                     uint8_t session_hash[AUTH_TOKEN_HASH_LEN])
+{
+    /* DELETE ... RETURNING takes the row lock: of two concurrent redeems the
+     * second finds nothing. */
+    static const char *const sql =
+        "WITH t AS (DELETE FROM auth.ws_tickets WHERE ticket_hash = $1 "
+        "RETURNING session_hash, expires_at) "
+        "SELECT s.user_id, (extract(epoch FROM s.expires_at) * 1000000)::bigint, "
+        "encode(s.token_hash, 'hex') FROM t JOIN auth.sessions s ON s.token_hash = t.session_hash "
+        "WHERE t.expires_at > now() AND s.revoked_at IS NULL AND s.expires_at > now()";
+    pc_status_t status = PC_OK;
+    PGresult *res = s_query_hash(db, &status, sql, ticket_hash, 0, NULL);
+    if (res == NULL)
+        return status;
+    size_t bin_len = 0;
+    const char *hex = PQntuples(res) == 1 ? PQgetvalue(res, 0, 2) : "";
+    if (PQntuples(res) != 1) {
+        status = PC_NOT_FOUND;
+    } else if (sodium_hex2bin(session_hash, AUTH_TOKEN_HASH_LEN, hex, strlen(hex), NULL, &bin_len,
+                              NULL) != 0 ||
+               bin_len != AUTH_TOKEN_HASH_LEN) {
+        status = PC_INTERNAL;
+    } else {
+        *user_id = s_int64(res, 0, 0);
+        *expires_at_us = s_int64(res, 0, 1);
+    }
+    PQclear(res);
+    return status;
+}
+
 pc_status_t auth_store_sweep(pc_db_t *db, int batch, long *rate_rows, long *session_rows)
 {
     static const char *const rate_sql =
@@ -313,6 +504,14 @@ pc_status_t auth_store_sweep(pc_db_t *db, int batch, long *rate_rows, long *sess
     if (res == NULL)
         return status;
     *rate_rows = strtol(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+
+    /* Tickets never redeemed (their rows are tiny; one statement). */
+    res = pc_db_query(db, &status,
+                      "DELETE FROM auth.ws_tickets WHERE expires_at < now() - interval '1 minute'",
+                      0, NULL);
+    if (res == NULL)
+        return status;
     PQclear(res);
 
     res = pc_db_query(db, &status, session_sql, 1, params);

@@ -509,6 +509,44 @@ static void test_search_by_chinese_nickname(void **state)
     free(q);
 }
 
+/* "篮球爱好者" is found by any two of its characters, in the middle too;
+ * after a nickname change, by the new name only. */
+static void test_search_nickname_substring(void **state)
+{
+    (void)state;
+    char token[128], name[40], path[512], got[512];
+    int64_t id = 0;
+    snprintf(name, sizeof name, "hoop_%06x", (unsigned)(rand() & 0xffffff));
+    s_make_user(name, "search-pass", "篮球爱好者", token, &id);
+    const char *found[] = {"篮球", "爱好", "球爱好", "好者", "篮球爱好者"};
+    for (size_t i = 0; i < sizeof found / sizeof found[0]; i++) {
+        char *q = h_escape(found[i]);
+        snprintf(path, sizeof path, "/v1/users?q=%s&limit=50", q);
+        free(q);
+        s_search(path, token, got, sizeof got, NULL, 0);
+        if (!strstr(got, name))
+            fail_msg("q=%s did not find %s: [%s]", found[i], name, got);
+    }
+    char *q = h_escape("篮爱");
+    snprintf(path, sizeof path, "/v1/users?q=%s&limit=50", q);
+    free(q);
+    s_search(path, token, got, sizeof got, NULL, 0);
+    assert_null(strstr(got, name));
+
+    h_resp_t r = s_call("PATCH", "/v1/me", token, json_pack("{s:s}", "nickname", "Chess Lover"));
+    h_expect_status(&r, 200);
+    h_resp_free(&r);
+    q = h_escape("篮球");
+    snprintf(path, sizeof path, "/v1/users?q=%s&limit=50", q);
+    free(q);
+    s_search(path, token, got, sizeof got, NULL, 0);
+    assert_null(strstr(got, name));
+    s_search("/v1/users?q=ss%20lo&limit=50", token, got, sizeof got, NULL, 0);
+    assert_non_null(strstr(got, name));
+    s_search("/v1/users?q=CHESS&limit=50", token, got, sizeof got, NULL, 0);
+    assert_non_null(strstr(got, name));
+}
+
 static void test_search_rejects_bad_arguments(void **state)
 {
     (void)state;
@@ -607,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_find_by_exact_username),
         cmocka_unit_test(test_search_by_username_prefix_pages),
         cmocka_unit_test(test_search_by_chinese_nickname),
+        cmocka_unit_test(test_search_nickname_substring),
         cmocka_unit_test(test_search_rejects_bad_arguments),
         cmocka_unit_test(test_idempotency_keys),
     };

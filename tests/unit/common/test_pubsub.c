@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -112,6 +113,43 @@ static void test_topics_end_with_a_delimiter(void **state)
     assert_int_equal(seen, 2);
 }
 
+/* An origin tag travels with the event; the payload arrives without it. A
+ * tag without its terminating NUL is malformed and skipped. */
+static void test_origin_tag_is_carried_as_except(void **state)
+{
+    fixture_t *f = *state;
+    subscribe_confirmed(f->sub, "u:7/");
+    assert_int_equal(pc_pub_send_except(f->sender, "u:7/", "{\"m\":1}", 7, "gw-1/12"), 0);
+    assert_int_equal(pc_pub_send_except(f->sender, "u:7/", "{\"m\":2}", 7, ""), 0);
+    assert_int_equal(pc_pub_send(f->sender, "u:7/", "\x01no-nul", 7), 0);
+    assert_int_equal(pc_pub_send_except(f->sender, "u:7/", "{\"m\":3}", 7, NULL), 0);
+
+    static const char *const want_payload[] = {"{\"m\":1}", "{\"m\":2}", "{\"m\":3}"};
+    static const char *const want_except[] = {"gw-1/12", NULL, NULL};
+    int64_t deadline = pc_mono_ms() + 3000;
+    pc_event_t ev;
+    size_t seen = 0;
+    while (seen < 3 && recv_until(f->sub, &ev, deadline) == 1) {
+        if (ev.is_marker)
+            continue;
+        assert_int_equal(ev.payload_len, 7);
+        assert_memory_equal(ev.payload, want_payload[seen], 7);
+        if (want_except[seen])
+            assert_string_equal(ev.except, want_except[seen]);
+        else
+            assert_null(ev.except);
+        seen++;
+    }
+    assert_int_equal(seen, 3);
+
+    size_t n = 0;
+    char *wire = pc_pub_payload_except("ab", 2, "o", &n);
+    assert_non_null(wire);
+    assert_int_equal(n, 5);
+    assert_memory_equal(wire, "\x01o\0ab", 5);
+    free(wire);
+}
+
 static void test_drain_rule_reads_everything(void **state)
 {
     fixture_t *f = *state;
@@ -181,6 +219,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subscription_is_confirmed_by_a_marker, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_topics_end_with_a_delimiter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_origin_tag_is_carried_as_except, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_rule_reads_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsubscribed_topics_stop, setup, teardown),
     };

@@ -1,6 +1,7 @@
 /* Route matching and path ids. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -97,6 +98,67 @@ static void test_routes_match_contact_calls(void **state)
     assert_int_equal(m, GW_MATCH_NO_METHOD);
 }
 
+/* Every Groups call: its pattern, first id and second id ({uid}, {rid}). */
+static void test_routes_match_group_calls(void **state)
+{
+    static const struct {
+        const char *method, *path, *pattern, *id, *id2;
+    } calls[] = {
+        {"POST", "/v1/groups", "/v1/groups", NULL, NULL},
+        {"GET", "/v1/groups", "/v1/groups", NULL, NULL},
+        {"GET", "/v1/groups/7", "/v1/groups/{id}", "7", NULL},
+        {"PATCH", "/v1/groups/7", "/v1/groups/{id}", "7", NULL},
+        {"DELETE", "/v1/groups/7", "/v1/groups/{id}", "7", NULL},
+        {"GET", "/v1/me/groups", "/v1/me/groups", NULL, NULL},
+        {"GET", "/v1/groups/7/members", "/v1/groups/{id}/members", "7", NULL},
+        {"POST", "/v1/groups/7/members", "/v1/groups/{id}/members", "7", NULL},
+        {"PATCH", "/v1/groups/7/members/42", "/v1/groups/{id}/members/{id}", "7", "42"},
+        {"DELETE", "/v1/groups/7/members/42", "/v1/groups/{id}/members/{id}", "7", "42"},
+        {"POST", "/v1/groups/7/transfer", "/v1/groups/{id}/transfer", "7", NULL},
+        {"POST", "/v1/groups/7/join", "/v1/groups/{id}/join", "7", NULL},
+        {"GET", "/v1/groups/7/join-requests", "/v1/groups/{id}/join-requests", "7", NULL},
+        {"POST", "/v1/groups/7/join-requests/99/approve",
+         "/v1/groups/{id}/join-requests/{id}/approve", "7", "99"},
+        {"POST", "/v1/groups/7/join-requests/99/reject",
+         "/v1/groups/{id}/join-requests/{id}/reject", "7", "99"},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        gw_match_t m;
+        const char *seg, *seg2;
+        size_t len, len2;
+        const gw_route_t *r = s_match(calls[i].method, calls[i].path, &m, &seg, &len);
+        assert_int_equal(m, GW_MATCH_OK);
+        assert_string_equal(r->pattern, calls[i].pattern);
+        assert_true(r->needs_auth);
+        if (strcmp(r->method, "POST") == 0)
+            assert_true(r->idempotent_post);
+        if (calls[i].id) {
+            assert_int_equal(len, strlen(calls[i].id));
+            assert_memory_equal(seg, calls[i].id, len);
+        } else {
+            assert_null(seg);
+        }
+        bool two = gw_route_second_id(r->pattern, calls[i].path, &seg2, &len2);
+        assert_int_equal(two, calls[i].id2 != NULL);
+        if (calls[i].id2) {
+            assert_int_equal(len2, strlen(calls[i].id2));
+            assert_memory_equal(seg2, calls[i].id2, len2);
+        }
+    }
+    /* Routes with one id have no second one; the router-only methods have no route. */
+    assert_false(
+        gw_route_second_id("/v1/users/{id}", "/v1/users/5", &(const char *){NULL}, &(size_t){0}));
+    gw_match_t m;
+    const char *seg;
+    size_t len;
+    s_match("GET", "/v1/groups/7/roster", &m, &seg, &len);
+    assert_int_equal(m, GW_MATCH_NO_PATH);
+    s_match("PUT", "/v1/groups/7", &m, &seg, &len);
+    assert_int_equal(m, GW_MATCH_NO_METHOD);
+    s_match("PATCH", "/v1/groups/7/members/", &m, &seg, &len);
+    assert_int_equal(m, GW_MATCH_NO_PATH);
+}
+
 static void test_routes_unknown_path_and_method(void **state)
 {
     gw_match_t m;
@@ -167,6 +229,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes_match_account_calls),
         cmocka_unit_test(test_routes_match_contact_calls),
+        cmocka_unit_test(test_routes_match_group_calls),
         cmocka_unit_test(test_routes_unknown_path_and_method),
         cmocka_unit_test(test_routes_parse_id),
         cmocka_unit_test(test_bearer_parse),

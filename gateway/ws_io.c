@@ -1,0 +1,324 @@
+/* ws_io.c - one WebSocket's bytes, on its loop's thread: the output queue
+ * (at most GW_WS_OUT_MAX bytes, then close 1013), the close handshake, and
+ * the client's frames turned into pongs, error frames and jobs for the
+ * workers. A socket with GW_WS_JOBS_MAX jobs waiting is not read until one
+ * ends, so a fast sender is slowed by TCP instead of refused. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "random.h"
+#include "status.h"
+#include "ws_cmd.h"
+#include "ws_sess.h"
+
+#define S_IN_MAX (GW_WS_MSG_MAX + WS_HEADER_MAX)
+
+/* --- output ---------------------------------------------------------------- */
+
+void gw_ws_io_watch(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    uint32_t events = (s->paused ? 0 : EPOLLIN | EPOLLRDHUP) | (s->pollout ? EPOLLOUT : 0);
+    struct epoll_event ev = {.events = events, .data.ptr = s};
+    epoll_ctl(l->epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
+static void s_arm(gw_ws_loop_t *l, gw_ws_sess_t *s, bool out)
+{
+    if (s->pollout == out)
+        return;
+    s->pollout = out;
+    gw_ws_io_watch(l, s);
+}
+
+/* Writes what it can. */
+int gw_ws_io_flush(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    while (s->out_off < s->out_len) {
+        ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            s->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            s_arm(l, s, true);
+            return 0;
+        }
+        gw_ws_sess_teardown(l, s);
+        return -1;
+    }
+    s->out_off = s->out_len = 0;
+    s_arm(l, s, false);
+    if (s->state == GW_WS_CLOSING) {
+        shutdown(s->fd, SHUT_WR); /* the close frame is out; wait for the client's EOF */
+        s->state = GW_WS_DRAINING;
+    }
+    return 0;
+}
+
+static bool s_queue_bytes(gw_ws_sess_t *s, const uint8_t *p, size_t n, size_t limit)
+{
+    if (s->out_len - s->out_off + n > limit)
+        return false;
+    if (s->out_off > 0 && s->out_len + n > s->out_cap) { /* compact before growing */
+        memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+        s->out_len -= s->out_off;
+        s->out_off = 0;
+    }
+    if (s->out_len + n > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 4096;
+        while (cap < s->out_len + n)
+            cap *= 2;
+        uint8_t *o = realloc(s->out, cap);
+        if (!o)
+            return false;
+        s->out = o;
+        s->out_cap = cap;
+    }
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+    return true;
+}
+
+
+/* Queues a frame (already encoded) and writes. A client that lets more than
+ * GW_WS_OUT_MAX bytes pile up is closed with 1013. Returns -1 when gone. */
+int gw_ws_io_send_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, size_t n)
+{
+    if (s->state != GW_WS_OPEN)
+        return 0;
+    if (!s_queue_bytes(s, frame, n, GW_WS_OUT_MAX)) {
+        return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
+    }
+    return gw_ws_io_flush(l, s);
+}
+
+int gw_ws_io_send(gw_ws_loop_t *l, gw_ws_sess_t *s, uint8_t opcode, const void *p, size_t n)
+{
+    uint8_t hdr[10];
+    size_t h = ws_frame_header(hdr, opcode, n);
+    if (s->state != GW_WS_OPEN)
+        return 0;
+    if (s->out_len - s->out_off + h + n > GW_WS_OUT_MAX) {
+        return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
+    }
+    if (!s_queue_bytes(s, hdr, h, GW_WS_OUT_MAX) || !s_queue_bytes(s, p, n, GW_WS_OUT_MAX)) {
+        gw_ws_sess_teardown(l, s);
+        return -1;
+    }
+    return gw_ws_io_flush(l, s);
+}
+
+int gw_ws_io_send_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const char *text)
+{
+    return gw_ws_io_send(l, s, WS_OP_TEXT, text, strlen(text));
+}
+
+/* Queues a close frame (beyond the output limit: it is small) and moves to
+ * CLOSING; the socket goes once it is written and the client hung up, or
+ * after GW_WS_CLOSE_WAIT_MS. */
+int gw_ws_io_close(gw_ws_loop_t *l, gw_ws_sess_t *s, uint16_t code, const char *reason)
+{
+    if (s->state != GW_WS_OPEN)
+        return 0;
+    uint8_t payload[WS_CONTROL_MAX], frame[WS_CONTROL_MAX + 2];
+    size_t n = ws_close_payload(payload, code, reason);
+    size_t h = ws_frame_header(frame, WS_OP_CLOSE, n);
+    memcpy(frame + h, payload, n);
+    s->state = GW_WS_CLOSING;
+    s->close_deadline_ms = pc_mono_ms() + GW_WS_CLOSE_WAIT_MS;
+    if (!s_queue_bytes(s, frame, h + n, GW_WS_OUT_MAX + sizeof frame)) {
+        gw_ws_sess_teardown(l, s);
+        return -1;
+    }
+    return gw_ws_io_flush(l, s);
+}
+
+/* --- client frames ------------------------------------------------------- */
+
+void gw_ws_io_dispatch_job(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    if (s->busy || !s->jobs_head)
+        return;
+    gw_ws_msg_t *j = s->jobs_head;
+    s->jobs_head = j->next;
+    if (!s->jobs_head)
+        s->jobs_tail = NULL;
+    s->njobs--;
+    s->busy = true;
+    gw_ws_jobs_post(l->ws, j);
+}
+
+static int s_error_frame(gw_ws_loop_t *l, gw_ws_sess_t *s, const char *cmid, int status,
+                         const char *message)
+{
+    char *f = gw_ws_error_frame(cmid, status, NULL, 0, message);
+    int rc = f ? gw_ws_io_send_text(l, s, f) : 0;
+    free(f);
+    return rc;
+}
+
+/* A whole text message from the client. Returns -1 when the socket is gone. */
+static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
+{
+    gw_ws_cmd_t cmd;
+    char err[256] = "";
+    int rc = 0;
+    if (gw_ws_cmd_decode((const char *)p, n, &cmd, err, sizeof err) < 0) {
+        rc = s_error_frame(l, s, cmd.kind == GW_WS_CMD_SEND ? cmd.client_msg_id : NULL,
+                           PC_INVALID_ARGUMENT, err[0] ? err : "invalid frame");
+        goto done;
+    }
+    if (cmd.kind == GW_WS_CMD_PING) {
+        rc = gw_ws_io_send_text(l, s, "{\"type\":\"pong\"}");
+        goto done;
+    }
+    gw_ws_msg_t *j = gw_ws_msg_new(GW_WS_M_JOB);
+    if (!j) {
+        rc = s_error_frame(l, s, cmd.client_msg_id, PC_INTERNAL, "out of memory");
+        goto done;
+    }
+    j->sock = s->id;
+    j->user = s->user;
+    j->loop = l->index;
+    j->job_kind = (int)cmd.kind;
+    snprintf(j->tag, sizeof j->tag, "%s", s->tag);
+    pc_random_hex(j->trace_id, 16);
+    if (cmd.client_msg_id)
+        j->client_msg_id = strdup(cmd.client_msg_id);
+    if (cmd.kind == GW_WS_CMD_SEND) {
+        j->text = gw_ws_cmd_send_body(&cmd, &j->text_len);
+    } else {
+        char path[256], body[64];
+        gw_ws_read_path(cmd.conversation_id, path, sizeof path);
+        snprintf(body, sizeof body, "{\"seq\":%" PRId64 "}", cmd.seq);
+        /* text = "<path>\0<body>": the worker needs both */
+        size_t pl = strlen(path), bl = strlen(body);
+        j->text = malloc(pl + bl + 2);
+        if (j->text) {
+            memcpy(j->text, path, pl + 1);
+            memcpy(j->text + pl + 1, body, bl + 1);
+            j->text_len = pl + bl + 1;
+        }
+    }
+    if (!j->text) {
+        gw_ws_msg_free(j);
+        rc = s_error_frame(l, s, cmd.client_msg_id, PC_INTERNAL, "out of memory");
+        goto done;
+    }
+    if (s->jobs_tail)
+        s->jobs_tail->next = j;
+    else
+        s->jobs_head = j;
+    s->jobs_tail = j;
+    s->njobs++;
+    gw_ws_io_dispatch_job(l, s);
+done:
+    gw_ws_cmd_clear(&cmd);
+    return rc;
+}
+
+/* One event of the reader. Returns -1 when the socket is gone. */
+static int s_frame(gw_ws_loop_t *l, gw_ws_sess_t *s, const ws_event_t *ev)
+{
+    switch (ev->kind) {
+    case WS_EV_TEXT:
+        return s_text(l, s, ev->data, ev->len);
+    case WS_EV_BINARY:
+        return s_error_frame(l, s, NULL, PC_INVALID_ARGUMENT, "frames must be JSON text");
+    case WS_EV_PING:
+        return gw_ws_io_send(l, s, WS_OP_PONG, ev->data, ev->len);
+    case WS_EV_CLOSE: {
+        uint16_t code = ev->code == WS_CLOSE_NO_STATUS ? WS_CLOSE_NORMAL : ev->code;
+        return gw_ws_io_close(l, s, code, ""); /* echo the code: the close handshake */
+    }
+    case WS_EV_ERROR: {
+        char reason[WS_CONTROL_MAX];
+        snprintf(reason, sizeof reason, "%.*s", (int)ev->len, (const char *)ev->data);
+        return gw_ws_io_close(l, s, ev->code, reason);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Parses what is buffered. */
+void gw_ws_io_input(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    size_t off = 0;
+    while (s->state == GW_WS_OPEN && s->njobs < GW_WS_JOBS_MAX) {
+        ws_event_t ev;
+        size_t n = ws_reader_next(&s->rd, s->in + off, s->in_len - off, &ev);
+        if (ev.kind == WS_EV_ERROR) {
+            if (s_frame(l, s, &ev) < 0)
+                return;
+            break;
+        }
+        if (n == 0)
+            break;
+        off += n;
+        if (s_frame(l, s, &ev) < 0 || s->dead)
+            return;
+    }
+    if (off > 0) {
+        memmove(s->in, s->in + off, s->in_len - off);
+        s->in_len -= off;
+    }
+}
+
+void gw_ws_io_readable(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    for (;;) {
+        if (s->state == GW_WS_OPEN && s->njobs >= GW_WS_JOBS_MAX) {
+            s->paused = true; /* the kernel's buffers push back on the client */
+            gw_ws_io_watch(l, s);
+            return;
+        }
+        if (s->in_len == s->in_cap) {
+            size_t cap = s->in_cap < 4096 ? 4096 : s->in_cap * 2;
+            if (cap > S_IN_MAX)
+                cap = S_IN_MAX;
+            if (s->state != GW_WS_OPEN && s->in_cap > 0) {
+                s->in_len = 0; /* closing: discard */
+            } else if (s->in_cap >= S_IN_MAX) { /* the reader refuses such frames first */
+                gw_ws_io_close(l, s, WS_CLOSE_TOO_BIG, "message too big");
+                return;
+            } else {
+                uint8_t *p = realloc(s->in, cap);
+                if (!p) {
+                    gw_ws_sess_teardown(l, s);
+                    return;
+                }
+                s->in = p;
+                s->in_cap = cap;
+            }
+        }
+        ssize_t n = recv(s->fd, s->in + s->in_len, s->in_cap - s->in_len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            gw_ws_sess_teardown(l, s); /* EOF or reset */
+            return;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        s->last_rx_ms = pc_mono_ms();
+        if (s->state != GW_WS_OPEN) {
+            s->in_len = 0; /* closing: nothing more is served */
+            continue;
+        }
+        s->in_len += (size_t)n;
+        gw_ws_io_input(l, s);
+        if (s->dead)
+            return;
+    }
+}

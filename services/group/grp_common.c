@@ -1,0 +1,237 @@
+/* grp_common.c - what every handler of pigeon-group shares (see grp_handlers.h):
+ * the caller, store failures, user objects from pigeon-auth, contact checks
+ * with pigeon-relationship, the group context and the outbox row. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth_client.h"
+#include "grp_handlers.h"
+#include "grp_service.h"
+#include "log.h"
+#include "relationship_client.h"
+
+/* Ids per auth.get_users call (pigeon-auth takes up to 1000). */
+#define S_BATCH 500
+
+struct grp_users {
+    Pigeon__Auth__UserList **lists; /* unpacked replies, owned */
+    size_t nlists;                  /* entries in lists */
+    Pigeon__Auth__User **by_id;     /* borrowed from lists, sorted by id */
+    size_t n;                       /* entries in by_id */
+};
+
+int64_t grp_caller(pc_call_t *call)
+{
+    int64_t caller = pc_call_caller(call);
+    if (caller <= 0) {
+        pc_call_error(call, PC_UNAUTHENTICATED, "authentication required");
+        return 0;
+    }
+    return caller;
+}
+
+int grp_store_failed(pc_call_t *call, int status, const char *what)
+{
+    switch (status) {
+    case PC_UNAVAILABLE:
+        return pc_call_error(call, status, "could not %s: database unavailable", what);
+    case PC_DEADLINE_EXCEEDED:
+        return pc_call_error(call, status, "could not %s in time", what);
+    default:
+        return pc_call_error(call, PC_INTERNAL, "could not %s", what);
+    }
+}
+
+static int s_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int s_cmp_user(const void *a, const void *b)
+{
+    const Pigeon__Auth__User *x = *(Pigeon__Auth__User *const *)a;
+    const Pigeon__Auth__User *y = *(Pigeon__Auth__User *const *)b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+void grp_users_destroy(grp_users_t **users_p)
+{
+    if (users_p == NULL || *users_p == NULL)
+        return;
+    grp_users_t *u = *users_p;
+    for (size_t i = 0; i < u->nlists; i++)
+        protobuf_c_message_free_unpacked(&u->lists[i]->base, NULL);
+    free(u->lists);
+    free(u->by_id);
+    free(u);
+    *users_p = NULL;
+}
+
+Pigeon__Auth__User *grp_users_get(const grp_users_t *users, int64_t id)
+{
+    if (users == NULL || users->n == 0)
+        return NULL;
+    Pigeon__Auth__User key = PIGEON__AUTH__USER__INIT;
+    key.id = id;
+    Pigeon__Auth__User *kp = &key;
+    Pigeon__Auth__User **hit =
+        bsearch(&kp, users->by_id, users->n, sizeof *users->by_id, s_cmp_user);
+    return hit ? *hit : NULL;
+}
+
+/* Transport statuses of a nested call pass through; anything else is ours. */
+static int s_nested_failed(pc_call_t *call, const char *method, int status,
+                           const pc_rpc_reply_t *reply)
+{
+    if (status == PC_UNAVAILABLE || status == PC_DEADLINE_EXCEEDED)
+        return pc_call_error(call, status, "%s",
+                             reply->error ? reply->error : "service unreachable");
+    pc_log(PC_LOG_ERROR, pc_call_trace(call), "%s answered %d: %s", method, status,
+           reply->error ? reply->error : "");
+    return pc_call_error(call, PC_INTERNAL, "could not complete %s", method);
+}
+
+int grp_users_fetch(pc_call_t *call, const int64_t *ids_in, size_t n_in, grp_users_t **out)
+{
+    grp_worker_t *w = pc_call_worker(call);
+    int status = PC_OK;
+    int64_t *ids = NULL;
+    grp_users_t *u = calloc(1, sizeof *u);
+    if (u == NULL)
+        goto oom;
+    ids = malloc((n_in ? n_in : 1) * sizeof *ids);
+    if (ids == NULL)
+        goto oom;
+    size_t n = 0;
+    for (size_t i = 0; i < n_in; i++)
+        if (ids_in[i] > 0)
+            ids[n++] = ids_in[i];
+    qsort(ids, n, sizeof *ids, s_cmp_i64);
+    size_t uniq = 0;
+    for (size_t i = 0; i < n; i++)
+        if (uniq == 0 || ids[uniq - 1] != ids[i])
+            ids[uniq++] = ids[i];
+    size_t batches = (uniq + S_BATCH - 1) / S_BATCH;
+    u->lists = calloc(batches ? batches : 1, sizeof *u->lists);
+    u->by_id = calloc(uniq ? uniq : 1, sizeof *u->by_id);
+    if (u->lists == NULL || u->by_id == NULL)
+        goto oom;
+    for (size_t off = 0; off < uniq; off += S_BATCH) {
+        size_t len = uniq - off < S_BATCH ? uniq - off : S_BATCH;
+        pc_rpc_opts_t opts = pc_call_child_opts(call);
+        pc_rpc_reply_t reply = {0};
+        Pigeon__Auth__UserList *list = NULL;
+        status = auth_client_get_users(w->auth, &opts, ids + off, len, &list, &reply);
+        if (!pc_status_is_success(status)) {
+            status = s_nested_failed(call, "auth.get_users", status, &reply);
+            pc_rpc_reply_clear(&reply);
+            goto fail;
+        }
+        pc_rpc_reply_clear(&reply);
+        u->lists[u->nlists++] = list;
+        for (size_t i = 0; i < list->n_users && u->n < uniq; i++)
+            u->by_id[u->n++] = list->users[i];
+    }
+    qsort(u->by_id, u->n, sizeof *u->by_id, s_cmp_user);
+    free(ids);
+    *out = u;
+    return PC_OK;
+oom:
+    status = pc_call_error(call, PC_INTERNAL, "out of memory");
+fail:
+    free(ids);
+    grp_users_destroy(&u);
+    return status;
+}
+
+int grp_require_contacts(pc_call_t *call, int64_t me, const int64_t *ids, size_t n)
+{
+    grp_worker_t *w = pc_call_worker(call);
+    /* One rel.is_contact per id (~0.1 ms each); at most GRP_MAX_NAMED per call. */
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == me)
+            continue;
+        pc_rpc_opts_t opts = pc_call_child_opts(call);
+        pc_rpc_reply_t reply = {0};
+        bool contact = false;
+        int st = relationship_client_is_contact(w->rel, &opts, me, ids[i], &contact, &reply);
+        if (!pc_status_is_success(st)) {
+            st = s_nested_failed(call, "rel.is_contact", st, &reply);
+            pc_rpc_reply_clear(&reply);
+            return st;
+        }
+        pc_rpc_reply_clear(&reply);
+        if (!contact)
+            return pc_call_error(call, PC_FORBIDDEN, "user %" PRId64 " is not your contact",
+                                 ids[i]);
+    }
+    return PC_OK;
+}
+
+int grp_ctx_load(pc_call_t *call, int64_t id, int64_t me, bool lock, grp_need_t need,
+                 grp_ctx_t *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    pc_db_t *db = pc_call_db(call);
+    bool found = false, member = false;
+    int st = grp_store_get_group(db, id, lock, &ctx->group, &found);
+    if (st == PC_OK && found)
+        st = grp_store_get_member(db, id, me, &ctx->me, &member);
+    if (st != PC_OK)
+        return grp_store_failed(call, st, "read the group");
+    if (!member)
+        memset(&ctx->me, 0, sizeof ctx->me);
+    ctx->view.exists = found;
+    ctx->view.dismissed = found && ctx->group.dismissed_us != 0;
+    ctx->view.policy = ctx->group.policy;
+    ctx->view.role = member ? ctx->me.role : GRP_ROLE_NONE;
+    st = grp_gate(&ctx->view, need);
+    if (st != PC_OK)
+        return pc_call_error(call, st, "%s", grp_gate_message(&ctx->view, need));
+    return PC_OK;
+}
+
+void grp_ctx_clear(grp_ctx_t *ctx)
+{
+    if (ctx != NULL)
+        grp_group_row_clear(&ctx->group);
+}
+
+void grp_group_pb(const grp_group_row_t *row, Pigeon__Grp__Group *out)
+{
+    pigeon__grp__group__init(out);
+    out->id = row->id;
+    out->name = row->name;
+    out->description = row->description;
+    out->owner_id = row->owner_id;
+    out->join_policy = (char *)grp_policy_name(row->policy);
+    out->member_count = row->member_count;
+    out->created_at_us = row->created_us;
+    out->has_dismissed_at_us = row->dismissed_us != 0;
+    out->dismissed_at_us = row->dismissed_us;
+}
+
+void grp_member_pb(const grp_member_row_t *row, Pigeon__Auth__User *user, Pigeon__Grp__Member *out)
+{
+    pigeon__grp__member__init(out);
+    out->user = user;
+    out->role = (char *)grp_role_name(row->role);
+    out->joined_at_us = row->joined_us;
+    out->has_muted_until_us = row->muted_until_us != 0;
+    out->muted_until_us = row->muted_until_us;
+}
+
+int grp_record_change(pc_call_t *call, int64_t group, const char *kind, int64_t actor,
+                      const int64_t *users, size_t n, const char *role, bool added)
+{
+    char *text = grp_system_text(kind, actor, users, n, role, added);
+    int64_t id = 0;
+    int st = grp_store_add_change(pc_call_db(call), group, kind, actor, users, n, role, text, &id);
+    free(text);
+    if (st != PC_OK)
+        return grp_store_failed(call, st, "record the membership change");
+    grp_publish_nudge(call, id);
+    return PC_OK;
+}

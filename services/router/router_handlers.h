@@ -1,0 +1,104 @@
+/* router_handlers.h - the RPC methods of pigeon-router and what they share.
+ *
+ * Every handler: validate -> authorize (envelope caller) -> store -> publish
+ * -> reply. The handlers hold no SQL (router_store.c) and no rule
+ * (router_rules.c). */
+#ifndef PIGEON_ROUTER_HANDLERS_H
+#define PIGEON_ROUTER_HANDLERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "router.pb-c.h"
+#include "router_ranges.h"
+#include "router_rules.h"
+#include "router_service.h"
+#include "router_store.h"
+#include "rpc_server.h"
+
+/* router_handlers.c: sending */
+int router_h_send(pc_call_t *call);
+
+/* router_handlers_read.c: reading and changing what is stored */
+int router_h_conversations(pc_call_t *call);
+int router_h_history(pc_call_t *call);
+int router_h_read(pc_call_t *call);
+int router_h_recall(pc_call_t *call);
+
+/* router_media.c: image and voice messages, media access */
+int router_h_media_access(pc_call_t *call);
+
+/* Media objects fetched for a reply; they must outlive it. */
+typedef struct {
+    Pigeon__Media__CheckReply **replies; /* media.check answers (owned) */
+    size_t n;                            /* entries in replies */
+} router_media_hold_t;
+
+/* A send's media_id: PC_OK with *media (the caller's,
+ * protobuf_c_message_free_unpacked) when it exists, is me's and of `kind`;
+ * otherwise the answer given: 404 missing or someone else's, 400 the other
+ * kind, 503/504 pigeon-media unreachable or slow. */
+int router_media_require(pc_call_t *call, int64_t me, const char *kind, int64_t media_id,
+                         Pigeon__Media__Media **media);
+/* Fills msgs[i]->media for every message with a media_id that is not
+ * recalled, in batches of 100 (media.check); the objects live in *hold until
+ * router_media_release. PC_OK, or the answer given (503/504/500). */
+int router_media_attach(pc_call_t *call, Pigeon__Msg__Message *const *msgs, size_t n,
+                        router_media_hold_t *hold);
+void router_media_release(router_media_hold_t *hold);
+/* May `user` read message (cid, seq)? Direct: one of its two users; groups:
+ * seq inside one of the user's membership periods. */
+bool router_may_read_message(pc_call_t *call, int64_t user, const char *cid, int64_t seq);
+
+/* --- groups (router_handlers_group.c) --- */
+
+/* msg.send to a group, after s_validate: resend, may post, store, fan-out. */
+int router_group_send(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req);
+/* Read access to g:<group_id>: PC_OK with the caller's periods in *rs (at
+ * least one), or the answer given: 403 a visible group, 404 otherwise. */
+int router_check_group(pc_call_t *call, int64_t group_id, int64_t me, router_ranges_t *rs);
+/* May user see message seq of the group conversation cid? */
+bool router_group_may_read(pc_call_t *call, int64_t user, const char *cid, int64_t seq);
+/* The cached group (a reference to release), NULL when there is no such
+ * group; PC_OK, or the answer given (503/504/500). */
+int router_group_info(pc_call_t *call, int64_t group_id, router_ginfo_t **out);
+void router_group_release(pc_call_t *call, router_ginfo_t **info);
+/* Applies pending membership changes now (failures are logged only). */
+void router_group_pump(pc_call_t *call);
+/* {"type": type, "message": m} to every member of info (NULL: none) and to
+ * u:<actor>/ except origin; encoded once. */
+void router_publish_group(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
+                          const router_ginfo_t *info, int64_t actor, const char *origin);
+
+/* --- shared helpers (router_events.c) --- */
+
+/* The authenticated caller, or 0 after answering 401. */
+int64_t router_caller(pc_call_t *call);
+/* The process state. */
+router_t *router_of(pc_call_t *call);
+/* Answers a store failure (its status with a generic message) and returns it. */
+int router_store_failed(pc_call_t *call, int status, const char *what);
+/* Answers a failed nested call: 503/504 pass through, anything else is 500. */
+int router_remote_failed(pc_call_t *call, int status, const pc_rpc_reply_t *reply,
+                         const char *what);
+
+/* A conversation id from a request: PC_OK with *c filled, or the answer
+ * given: 400 malformed, 404 a direct conversation `me` is not part of; for a
+ * group, router_check_group's answer (403 / 404 for non-members). */
+int router_check_cid(pc_call_t *call, const char *cid, int64_t me, router_cid_t *c);
+
+/* API.md's message from a stored row; pointers borrow from row and from
+ * idbuf (ROUTER_MSG_ID_MAX bytes), which must outlive m. */
+void router_msg_view(const router_msg_row_t *row, Pigeon__Msg__Message *m, char *idbuf);
+
+/* --- events, queued for after the commit (sent at once outside one) --- */
+
+/* {"type": type, "message": m} to u:<other>/ and to u:<actor>/ except the
+ * socket tagged origin (may be NULL); encoded once. */
+void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
+                            int64_t actor, int64_t other, const char *origin);
+/* {"type":"receipt",...} to u:<peer>/ and to u:<reader>/ except origin. */
+void router_publish_receipt(pc_call_t *call, const char *cid, int64_t reader, int64_t read_seq,
+                            int64_t peer, const char *origin);
+
+#endif

@@ -1,0 +1,237 @@
+/* router_outbox.c - the membership outbox consumer (see router_outbox.h). */
+#include "router_outbox.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "group_client.h"
+#include "log.h"
+#include "pubsub.h"
+#include "router_store_group.h"
+
+#define S_PAGE 100          /* changes per grp.changes call and per transaction */
+#define S_MAX_PAGES 20      /* per pump: the rest waits for the next one */
+#define S_PERIOD_MS 1000    /* polling when no nudge comes */
+#define S_POLL_MS 200       /* how soon a stop or a registry change is noticed */
+#define S_MAX_PUBLISHERS 64 /* pigeon-group instances */
+
+/* One page in one transaction under the cursor's row lock. */
+static int s_apply_page(pc_db_t *db, const Pigeon__Grp__ChangeList *list)
+{
+    int64_t cursor = 0;
+    int st = pc_db_begin(db);
+    if (st == PC_OK)
+        st = router_store_group_cursor_lock(db, &cursor);
+    int64_t last = cursor;
+    for (size_t i = 0; st == PC_OK && i < list->n_changes; i++) {
+        const Pigeon__Grp__MembershipChange *c = list->changes[i];
+        if (c->id <= cursor)
+            continue; /* applied by another router copy */
+        router_change_t ch = {.id = c->id,
+                              .group_id = c->group_id,
+                              .kind = c->kind,
+                              .actor_id = c->actor_id,
+                              .user_ids = c->user_ids,
+                              .n_users = c->n_user_ids,
+                              .system_text = c->system_text};
+        int64_t seq = 0;
+        st = router_store_group_apply(db, &ch, &seq);
+        last = c->id;
+    }
+    if (st == PC_OK && last > cursor)
+        st = router_store_group_cursor_set(db, last);
+    if (st == PC_OK)
+        st = pc_db_commit(db);
+    if (st != PC_OK)
+        pc_db_rollback(db);
+    return st;
+}
+
+int router_outbox_pump(pc_db_t *db, pc_rpc_client_t *grp, const pc_rpc_opts_t *opts,
+                       router_groups_t *cache)
+{
+    int64_t seen = router_groups_seen(cache);
+    int st = PC_OK;
+    if (seen == 0) { /* first pump of this process: start at the stored cursor */
+        st = router_store_group_cursor_get(db, &seen);
+        if (st != PC_OK)
+            return st;
+        router_groups_clear(cache);
+        router_groups_set_seen(cache, seen);
+    }
+    for (int page = 0; page < S_MAX_PAGES; page++) {
+        pc_rpc_reply_t reply = {0};
+        Pigeon__Grp__ChangeList *list = NULL;
+        st = group_client_changes(grp, opts, seen, S_PAGE, &list, &reply);
+        pc_rpc_reply_clear(&reply);
+        if (st != PC_OK)
+            return st;
+        size_t n = list->n_changes;
+        if (n > 0)
+            st = s_apply_page(db, list);
+        for (size_t i = 0; st == PC_OK && i < n; i++) {
+            router_groups_invalidate(cache, list->changes[i]->group_id);
+            seen = list->changes[i]->id;
+        }
+        if (st == PC_OK)
+            router_groups_set_seen(cache, seen);
+        protobuf_c_message_free_unpacked(&list->base, NULL);
+        if (st != PC_OK || n < S_PAGE)
+            break;
+    }
+    return st;
+}
+
+/* --- the consumer thread --- */
+
+struct router_outbox {
+    char *db_url;            /* for the thread's own connection */
+    int db_timeout_ms;       /* its statement timeout */
+    int rpc_deadline_ms;     /* grp.changes deadline */
+    pc_registry_t *registry; /* borrowed */
+    router_groups_t *cache;  /* borrowed */
+    atomic_bool stop;        /* asks the thread to return */
+    pthread_t thread;        /* the consumer */
+};
+
+/* What the thread owns. */
+typedef struct {
+    pc_subscriber_t *sub;                  /* SUB socket on "grp/" */
+    pc_rpc_client_t *grp;                  /* pigeon-group client */
+    pc_db_t *db;                           /* own connection */
+    char endpoints[S_MAX_PUBLISHERS][128]; /* connected publishers */
+    size_t count;                          /* entries in endpoints */
+} s_state_t;
+
+static bool s_in(char (*list)[128], size_t n, const char *endpoint)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], endpoint) == 0)
+            return true;
+    return false;
+}
+
+/* Connections = live pigeon-group publishers. */
+static void s_sync(router_outbox_t *o, s_state_t *st)
+{
+    pc_instance_t inst[S_MAX_PUBLISHERS];
+    char want[S_MAX_PUBLISHERS][128];
+    size_t nwant = 0;
+    size_t n = pc_registry_lookup(o->registry, "group", inst, S_MAX_PUBLISHERS);
+    for (size_t i = 0; i < n && i < S_MAX_PUBLISHERS; i++)
+        if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub))
+            snprintf(want[nwant++], sizeof want[0], "%s", inst[i].pub);
+    for (size_t i = 0; i < st->count;) {
+        if (s_in(want, nwant, st->endpoints[i])) {
+            i++;
+            continue;
+        }
+        pc_subscriber_disconnect(st->sub, st->endpoints[i]);
+        st->count--;
+        if (i != st->count)
+            memcpy(st->endpoints[i], st->endpoints[st->count], sizeof st->endpoints[0]);
+    }
+    for (size_t i = 0; i < nwant; i++) {
+        if (s_in(st->endpoints, st->count, want[i]))
+            continue;
+        if (pc_subscriber_connect(st->sub, want[i]) < 0) {
+            pc_warn("could not connect to publisher %s", want[i]);
+            continue;
+        }
+        memcpy(st->endpoints[st->count++], want[i], sizeof want[0]);
+    }
+}
+
+/* The drain rule: read until nothing is waiting; true when a nudge came. */
+static bool s_drain(s_state_t *st)
+{
+    pc_event_t ev;
+    bool nudged = false;
+    while (pc_subscriber_recv(st->sub, &ev) == 1) {
+        int64_t id;
+        if (!ev.is_marker && group_client_parse_nudge(ev.payload, ev.payload_len, &id))
+            nudged = true;
+    }
+    return nudged;
+}
+
+static void s_loop(router_outbox_t *o, s_state_t *st)
+{
+    uint64_t version = 0;
+    bool synced = false;
+    int64_t next_ms = 0;
+    while (!atomic_load(&o->stop)) {
+        uint64_t v = pc_registry_version(o->registry);
+        if (!synced || v != version) {
+            s_sync(o, st);
+            version = v;
+            synced = true;
+        }
+        zmq_pollitem_t item = {pc_subscriber_socket(st->sub), 0, ZMQ_POLLIN, 0};
+        bool nudged = zmq_poll(&item, 1, S_POLL_MS) > 0 && s_drain(st);
+        if (!nudged && pc_mono_ms() < next_ms)
+            continue;
+        next_ms = pc_mono_ms() + S_PERIOD_MS;
+        if (pc_rpc_client_instances(st->grp) == 0)
+            continue;
+        pc_rpc_opts_t opts = {0};
+        int rc = router_outbox_pump(st->db, st->grp, &opts, o->cache);
+        if (rc != PC_OK)
+            pc_warn("could not apply group membership changes (status %d); retrying", rc);
+    }
+}
+
+static void *s_run(void *arg)
+{
+    router_outbox_t *o = arg;
+    s_state_t st = {.sub = pc_subscriber_new()};
+    st.grp = pc_rpc_client_new(o->registry, "group", o->rpc_deadline_ms);
+    st.db = pc_db_new(o->db_url, "router-outbox", o->db_timeout_ms);
+    if (st.sub == NULL || st.grp == NULL || st.db == NULL ||
+        pc_subscriber_subscribe(st.sub, GROUP_NUDGE_TOPIC) < 0)
+        pc_error("could not start the group outbox consumer; group membership changes wait "
+                 "for a restart");
+    else
+        s_loop(o, &st);
+    pc_db_destroy(&st.db);
+    pc_rpc_client_destroy(&st.grp);
+    pc_subscriber_destroy(&st.sub);
+    return NULL;
+}
+
+router_outbox_t *router_outbox_new(const char *db_url, int db_timeout_ms, pc_registry_t *reg,
+                                   int rpc_deadline_ms, router_groups_t *cache)
+{
+    router_outbox_t *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return NULL;
+    o->db_url = strdup(db_url ? db_url : "");
+    o->db_timeout_ms = db_timeout_ms;
+    o->rpc_deadline_ms = rpc_deadline_ms;
+    o->registry = reg;
+    o->cache = cache;
+    atomic_init(&o->stop, false);
+    if (o->db_url == NULL || pthread_create(&o->thread, NULL, s_run, o) != 0) {
+        free(o->db_url);
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void router_outbox_destroy(router_outbox_t **op)
+{
+    if (op == NULL || *op == NULL)
+        return;
+    atomic_store(&(*op)->stop, true);
+    pthread_join((*op)->thread, NULL);
+    free((*op)->db_url);
+    free(*op);
+    *op = NULL;
+}

@@ -1,0 +1,18 @@
+/* libFuzzer: the JSON decoder of WebSocket client frames. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "ws_cmd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    gw_ws_cmd_t c;
+    char err[256];
+    if (gw_ws_cmd_decode((const char *)data, size, &c, err, sizeof err) == 0 &&
+        c.kind == GW_WS_CMD_SEND) {
+        size_t len;
+        free(gw_ws_cmd_send_body(&c, &len));
+    }
+    gw_ws_cmd_clear(&c);
+    return 0;
+}
