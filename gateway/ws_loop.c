@@ -25,6 +25,21 @@
 #include "ws_sess.h"
 
 #define S_TICK_MS 1000 /* timer resolution (pings, idle, close deadlines) */
+#define S_TICK_MIN_MS 10
+
+/* The timer scan period: S_TICK_MS, or a quarter of the ping or idle time
+ * when that is shorter. With short timers a fixed 1 s scan would ping late
+ * and find a socket silent before its first ping (idle 600 ms dropped
+ * clients that answered every ping). */
+static int s_tick_ms(const gw_ws_t *ws)
+{
+    int t = S_TICK_MS;
+    if (ws->ping_ms / 4 < t)
+        t = ws->ping_ms / 4;
+    if (ws->idle_ms / 4 < t)
+        t = ws->idle_ms / 4;
+    return t < S_TICK_MIN_MS ? S_TICK_MIN_MS : t;
+}
 
 static size_t s_bucket(uint64_t k)
 {
@@ -240,7 +255,8 @@ static void s_mail(gw_ws_loop_t *l)
     }
 }
 
-/* Pings, silence, close deadlines: O(sockets of the loop) once a second. */
+/* Pings, silence, close deadlines: O(sockets of the loop) once a tick
+ * (a second with the default timers). */
 static void s_tick(gw_ws_loop_t *l, int64_t now)
 {
     static const uint8_t ping[2] = {0x80 | WS_OP_PING, 0};
@@ -266,7 +282,7 @@ static void *s_run(void *arg)
     gw_ws_loop_t *l = arg;
     struct epoll_event evs[64];
     while (!atomic_load(&l->quit)) {
-        int n = epoll_wait(l->epfd, evs, 64, S_TICK_MS);
+        int n = epoll_wait(l->epfd, evs, 64, l->tick_ms);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == NULL) {
                 s_mail(l);
@@ -285,7 +301,7 @@ static void *s_run(void *arg)
                 gw_ws_io_readable(l, s);
         }
         int64_t now = pc_mono_ms();
-        if (now - l->last_tick_ms >= S_TICK_MS)
+        if (now - l->last_tick_ms >= l->tick_ms)
             s_tick(l, now);
         s_bury(l);
     }
@@ -302,6 +318,7 @@ gw_ws_loop_t *gw_ws_loop_new(gw_ws_t *ws, int index)
         return NULL;
     l->ws = ws;
     l->index = index;
+    l->tick_ms = s_tick_ms(ws);
     l->mbox.efd = -1;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     atomic_init(&l->quit, false);

@@ -69,6 +69,7 @@ struct gw_ws_loop {
     gw_ws_sess_t *all;                   /* every session */
     gw_ws_sess_t *dead;                  /* torn down this turn: epoll may still name them */
     int64_t last_tick_ms;            /* last timer scan */
+    int tick_ms;                     /* between timer scans (see s_tick_ms) */
 };
 
 /* ws_loop.c: drops the socket now (libmicrohttpd closes it, the hub forgets

@@ -100,7 +100,9 @@ echo "generated in $(( $(date +%s) - start )) s"
 $PSQL -c "SELECT count(*) AS users, pg_size_pretty(pg_total_relation_size('auth.users')) AS users_size FROM auth.users" \
       -c "SELECT count(*) AS grams, pg_size_pretty(pg_total_relation_size('auth.nickname_grams')) AS grams_size FROM auth.nickname_grams"
 
-# The statements of auth_store_search, first page (limit 20 + 1).
+# The statements of auth_store_search, first page (limit 20 + 1): the walk,
+# and when it does not fill the page the capped bigram counts (more than three
+# bigrams) and the candidates.
 MATCH="(u.username LIKE \$1 OR strpos(u.nickname_key, \$2) > 0
   OR (u.nickname_key IS NULL AND u.nickname ILIKE \$5))"
 WALK="PREPARE walk(text, text, text, int, text) AS
@@ -126,10 +128,36 @@ OLD="PREPARE old(text, text) AS
 SELECT u.id, u.username, u.nickname FROM auth.users u
 WHERE (u.username LIKE \$1 OR u.nickname ILIKE \$2) ORDER BY u.username LIMIT 21;"
 
+COUNTS="PREPARE counts(text) AS
+SELECT a.t, (SELECT count(*) FROM (SELECT 1 FROM auth.nickname_grams n WHERE n.gram = a.t
+  LIMIT 10000) c) FROM unnest(string_to_array(\$1, chr(31))) WITH ORDINALITY AS a(t, i)
+ORDER BY a.i;"
+rarest() { # SQL text array, then the same bigrams as words -> the 3 that auth_store_search
+            # picks (s_rarest_grams), chr(31)-joined
+    arr=$1
+    shift
+    $PSQL -At -F ' ' -c "SELECT (SELECT count(*) FROM (SELECT 1 FROM auth.nickname_grams n
+      WHERE n.gram = a.t LIMIT 10000) c) FROM unnest($arr) a(t)" | python3 -c '
+import sys
+counts = [int(l) for l in sys.stdin.read().split()]
+grams = sys.argv[1:]
+chosen = []
+for k in range(min(3, len(grams))):
+    spread = lambda i: min([abs(i - j) for j in chosen], default=len(grams))
+    best = min((i for i in range(len(grams)) if i not in chosen),
+               key=lambda i: (counts[i], -spread(i), i))
+    if counts[best] == 0:
+        chosen = []
+        break
+    chosen.append(best)
+    if k == 0 and counts[best] < 1000:
+        break
+sys.stdout.write(chr(31).join(grams[i] for i in chosen))' "$@"
+}
 explain() { # label, execute statement
     echo "== $1"
-    $PSQL -c "$WALK" -c "$CAND" -c "$OLD" -c "$2" >/dev/null  # warm the cache
-    $PSQL -c "$WALK" -c "$CAND" -c "$OLD" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $2"
+    $PSQL -c "$WALK" -c "$CAND" -c "$OLD" -c "$COUNTS" -c "$2" >/dev/null  # warm the cache
+    $PSQL -c "$WALK" -c "$CAND" -c "$OLD" -c "$COUNTS" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $2"
 }
 count() { # label, substring
     $PSQL -At -c "SELECT '$1: ' || count(*) || ' users match' FROM auth.users
@@ -148,7 +176,20 @@ explain "王明: before this change (ILIKE scan)" "EXECUTE old('王明%', '%王�
 explain "明: walk" "EXECUTE walk('明%', '明', NULL, 21, '%明%')"
 explain "明: candidates (one character)" "EXECUTE cand('明%', '明', NULL, 21, '%明%', '', 0, '昏')"
 explain "smith cof: walk" "EXECUTE walk('smith cof%', 'smith cof', NULL, 21, '%smith cof%')"
-explain "smith cof: candidates (8 bigrams)" "EXECUTE cand('smith cof%', 'smith cof', NULL, 21, '%smith cof%', 'sm'||$S||'mi'||$S||'it'||$S||'th'||$S||'h '||$S||' c'||$S||'co'||$S||'of', 8, '')"
+explain "smith cof: bigram counts (8 bigrams, capped)" "EXECUTE counts('sm'||$S||'mi'||$S||'it'||$S||'th'||$S||'h '||$S||' c'||$S||'co'||$S||'of')"
+R=$(rarest "ARRAY['sm','mi','it','th','h ',' c','co','of']" sm mi it th "h " " c" co of)
+K=$(( $(printf '%s' "$R" | tr -cd '\037' | wc -c) + 1 ))
+echo "== picked: [$(printf '%s' "$R" | tr '\037' '|')]"
+explain "smith cof: candidates (the picked bigrams)" "EXECUTE cand('smith cof%', 'smith cof', NULL, 21, '%smith cof%', '$R', $K, '')"
 explain "lena_1: walk (a username prefix)" "EXECUTE walk('lena\\_1%', 'lena_1', NULL, 21, '%lena\\_1%')"
-explain "lena_1: candidates" "EXECUTE cand('lena\\_1%', 'lena_1', NULL, 21, '%lena\\_1%', 'le'||$S||'en'||$S||'na'||$S||'a_'||$S||'_1', 5, '')"
+explain "lena_1: bigram counts (5 bigrams, capped)" "EXECUTE counts('le'||$S||'en'||$S||'na'||$S||'a_'||$S||'_1')"
+R=$(rarest "ARRAY['le','en','na','a_','_1']" le en na a_ _1)
+K=$(( $(printf '%s' "$R" | tr -cd '\037' | wc -c) + 1 ))
+echo "== picked: [$(printf '%s' "$R" | tr '\037' '|')]"
+explain "lena_1: candidates (the picked bigrams)" "EXECUTE cand('lena\\_1%', 'lena_1', NULL, 21, '%lena\\_1%', '$R', $K, '')"
+explain "篮球爱好者 (4 bigrams): bigram counts" "EXECUTE counts('篮球'||$S||'球爱'||$S||'爱好'||$S||'好者')"
+R=$(rarest "ARRAY['篮球','球爱','爱好','好者']" 篮球 球爱 爱好 好者)
+K=$(( $(printf '%s' "$R" | tr -cd '\037' | wc -c) + 1 ))
+echo "== picked: [$(printf '%s' "$R" | tr '\037' '|')]"
+explain "篮球爱好者: candidates (the picked bigrams)" "EXECUTE cand('篮球爱好者%', '篮球爱好者', NULL, 21, '%篮球爱好者%', '$R', $K, '')"
 explain "smith cof: before this change (ILIKE scan)" "EXECUTE old('smith cof%', '%smith cof%')"

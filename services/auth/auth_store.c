@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigram.h"
+
 /* The columns of an auth_user_t, in s_user_from_row's order. */
 #define S_USER_COLS                                                                                \
     "id, username, nickname, avatar_media_id, add_policy, "                                        \
@@ -184,6 +186,86 @@ pc_status_t auth_store_users_by_ids(pc_db_t *db, const int64_t *ids, size_t n, a
     " (u.username LIKE $1 OR strpos(u.nickname_key, $2) > 0"                                       \
     "  OR (u.nickname_key IS NULL AND u.nickname ILIKE $5))"
 
+/* A query's candidates come from at most this many of its bigrams, the
+ * rarest (the substring test drops the false ones): the intersection costs
+ * the rows of the bigrams it reads, so common ones ("sm", "th") are left out. */
+#define S_INTERSECT_GRAMS 3
+/* Bigram counts stop here: enough to tell rare from common, bounded cost. */
+#define S_COUNT_CAP "10000"
+/* A bigram this rare is used alone: probing its users costs less than
+ * reading a common bigram's rows to narrow them. */
+#define S_RARE_ENOUGH 1000
+
+/* How far bigram i stands from the nearest one already chosen. */
+static int s_spread(int i, const bool *chosen, int rows)
+{
+    int best = rows;
+    for (int j = 0; j < rows; j++)
+        if (chosen[j] && abs(i - j) < best)
+            best = abs(i - j);
+    return best;
+}
+
+/* Into out, the S_INTERSECT_GRAMS rarest of n grams (PC_BIGRAM_SEP-joined),
+ * counted by index-only scans capped at S_COUNT_CAP rows each; only the
+ * rarest when it is below S_RARE_ENOUGH; none (*n_out 0) when one of them
+ * has no row at all, so no nickname can match. Among equal counts (common
+ * bigrams all reach the cap) it takes those farthest apart in q: neighbours
+ * ("sm", "mi", "it") mostly come together, distant ones filter. */
+static pc_status_t s_rarest_grams(pc_db_t *db, const char *grams, size_t n, char *out, size_t size,
+                                  size_t *n_out)
+{
+    static const char s_sep[2] = {PC_BIGRAM_SEP, '\0'};
+    const char *params[1] = {grams};
+    pc_status_t status = PC_OK;
+    PGresult *res = pc_db_query(db, &status,
+                                "SELECT a.t, (SELECT count(*) FROM (SELECT 1 FROM"
+                                " auth.nickname_grams n WHERE n.gram = a.t LIMIT " S_COUNT_CAP
+                                ") c) FROM unnest(string_to_array($1, chr(31)))"
+                                " WITH ORDINALITY AS a(t, i) ORDER BY a.i",
+                                1, params);
+    if (res == NULL)
+        return status;
+    int rows = PQntuples(res);
+    bool chosen[64] = {false};
+    size_t len = 0;
+    *n_out = 0;
+    out[0] = '\0';
+    if (rows != (int)n || rows > 64) {
+        PQclear(res);
+        return PC_INTERNAL;
+    }
+    for (size_t k = 0; k < S_INTERSECT_GRAMS && (int)k < rows; k++) {
+        int best = -1;
+        for (int i = 0; i < rows; i++) {
+            if (chosen[i])
+                continue;
+            int64_t c = s_int64(res, i, 1), bc = best < 0 ? 0 : s_int64(res, best, 1);
+            if (best < 0 || c < bc ||
+                (c == bc && s_spread(i, chosen, rows) > s_spread(best, chosen, rows)))
+                best = i;
+        }
+        int64_t count = s_int64(res, best, 1);
+        if (count == 0) { /* no nickname holds this bigram */
+            out[0] = '\0';
+            *n_out = 0;
+            break;
+        }
+        chosen[best] = true;
+        int w = snprintf(out + len, size - len, "%s%s", k ? s_sep : "", PQgetvalue(res, best, 0));
+        if (w < 0 || (size_t)w >= size - len) {
+            PQclear(res);
+            return PC_INTERNAL;
+        }
+        len += (size_t)w;
+        (*n_out)++;
+        if (k == 0 && count < S_RARE_ENOUGH)
+            break;
+    }
+    PQclear(res);
+    return PC_OK;
+}
+
 static pc_status_t s_search_result(PGresult *res, pc_status_t status, auth_user_t **out,
                                    size_t *n_out)
 {
@@ -218,10 +300,21 @@ pc_status_t auth_store_search(pc_db_t *db, const auth_search_t *q, const char *a
         return s_search_result(res, status, out, n_out);
     PQclear(res);
     /* 2. A rarer one: the username prefix range, the users holding every
-     *    bigram of q (one code point: any gram starting with it), and those
-     *    not backfilled yet; then the exact test, sorted. */
-    const char *params[8] = {q->username_like,  q->key,   after, limtxt,
-                             q->nickname_ilike, q->grams, ktxt,  q->prefix_end};
+     *    bigram of q - or its three rarest - (one code point: any gram
+     *    starting with it), and those not backfilled yet; then the exact
+     *    test, sorted. */
+    char rare[256];
+    const char *grams = q->grams;
+    if (q->n_grams > S_INTERSECT_GRAMS) {
+        size_t k = 0;
+        status = s_rarest_grams(db, q->grams, q->n_grams, rare, sizeof rare, &k);
+        if (status != PC_OK)
+            return status;
+        grams = rare; /* "" when no nickname can match: ANY of no gram */
+        snprintf(ktxt, sizeof ktxt, "%zu", k > 0 ? k : 1);
+    }
+    const char *params[8] = {q->username_like,  q->key, after, limtxt,
+                             q->nickname_ilike, grams,  ktxt,  q->prefix_end};
     res = pc_db_query(db, &status,
                       "SELECT u." S_USER_COLS_U " FROM auth.users u WHERE u.id IN ("
                       " (SELECT p.id FROM auth.users p WHERE p.username LIKE $1"

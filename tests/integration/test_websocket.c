@@ -7,12 +7,8 @@
  * device, logout, sends and reads over the socket, per-socket ordering and
  * the reconnect catch-up. The last test stops the gateway (1001) and must
  * stay last. Every test uses fresh users. */
-#include "messages_calls.h"
-#include "ws_client.h"
+#include "ws_calls.h"
 #include "ws_frame.h"
-
-#define S_WAIT_MS 5000
-#define S_PATH "/v1/ws"
 
 static h_system_t s_sys;
 
@@ -31,94 +27,6 @@ static int s_teardown(void **state)
     return 0;
 }
 
-/* ------------------------------------------------------------------ helpers */
-
-/* Opens a socket with the header credential and waits for `ready`. */
-static void s_connect(wc_t *c, const char *token)
-{
-    int st = wc_open(c, s_sys.http_port, S_PATH, token, S_WAIT_MS);
-    if (st != 101)
-        fail_msg("upgrade answered %d: %s", st, c->http_body ? c->http_body : "");
-    json_t *ready = wc_recv_json(c, S_WAIT_MS);
-    assert_non_null(ready);
-    assert_string_equal(json_string_value(json_object_get(ready, "type")), "ready");
-    assert_int_equal(json_object_size(ready), 1);
-    json_decref(ready);
-}
-
-/* A refused handshake: HTTP status and API.md's error body. */
-static void s_expect_refused(wc_t *c, int status, const char *code)
-{
-    assert_int_equal(c->http_status, status);
-    json_error_t err;
-    json_t *body = json_loads(c->http_body ? c->http_body : "", 0, &err);
-    assert_non_null(body);
-    json_t *e = json_object_get(body, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
-    assert_true(json_is_string(json_object_get(e, "message")));
-    json_decref(body);
-}
-
-static void s_ping_pong(wc_t *c)
-{
-    assert_int_equal(wc_send_text(c, "{\"type\":\"ping\"}"), 0);
-    json_t *pong = wc_recv_json(c, S_WAIT_MS);
-    assert_non_null(pong);
-    assert_string_equal(json_string_value(json_object_get(pong, "type")), "pong");
-    json_decref(pong);
-}
-
-/* The next text frame must be an error frame with this code. */
-static json_t *s_expect_error_frame(wc_t *c, const char *code)
-{
-    json_t *f = wc_recv_json(c, S_WAIT_MS);
-    assert_non_null(f);
-    assert_string_equal(json_string_value(json_object_get(f, "type")), "error");
-    json_t *e = json_object_get(f, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
-    assert_true(json_is_string(json_object_get(e, "message")));
-    return f;
-}
-
-static const char *s_type(json_t *f)
-{
-    return json_string_value(json_object_get(f, "type"));
-}
-
-/* A second token of u (another device): log in with a known password. */
-static ct_user_t s_user_pw(const char *prefix, const char *password)
-{
-    ct_user_t u;
-    h_unique_name(prefix, u.name, sizeof u.name);
-    h_resp_t r = h_call(&s_sys, "POST", "/v1/auth/register", NULL,
-                        json_pack("{s:s,s:s,s:s}", "username", u.name, "password", password,
-                                  "nickname", prefix));
-    h_expect_status(&r, 201);
-    snprintf(u.token, sizeof u.token, "%s", json_string_value(json_object_get(r.json, "token")));
-    u.id = json_integer_value(json_object_get(json_object_get(r.json, "user"), "id"));
-    h_resp_free(&r);
-    return u;
-}
-
-static void s_login(const ct_user_t *u, const char *password, char *token, size_t size)
-{
-    h_resp_t r = h_call(&s_sys, "POST", "/v1/auth/login", NULL,
-                        json_pack("{s:s,s:s}", "username", u->name, "password", password));
-    h_expect_status(&r, 200);
-    snprintf(token, size, "%s", json_string_value(json_object_get(r.json, "token")));
-    h_resp_free(&r);
-}
-
-static void s_ws_send(wc_t *c, int64_t to, const char *cmid, const char *text)
-{
-    json_t *f = json_pack("{s:s,s:{s:I},s:s,s:s,s:s}", "type", "send", "to", "user_id",
-                          (json_int_t)to, "client_msg_id", cmid, "kind", "text", "text", text);
-    char *s = json_dumps(f, JSON_COMPACT);
-    assert_int_equal(wc_send_text(c, s), 0);
-    free(s);
-    json_decref(f);
-}
-
 /* ------------------------------------------------------------------ tests */
 
 static void test_connect_ready_ping(void **state)
@@ -126,15 +34,15 @@ static void test_connect_ready_ping(void **state)
     (void)state;
     ct_user_t a = ct_user(&s_sys, "wsa");
     wc_t c;
-    s_connect(&c, a.token);
+    wt_connect(&s_sys, &c, a.token);
     /* RFC 6455 4.2.2: the 101 names the upgrade in Connection too. */
     assert_non_null(strcasestr(c.http_headers, "\r\nUpgrade: websocket\r\n"));
     assert_non_null(strcasestr(c.http_headers, "\r\nConnection: Upgrade\r\n"));
-    s_ping_pong(&c);
+    wt_ping_pong(&c);
     /* A protocol-level ping gets its payload back in a pong. */
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_PING, "hi", 2, true), 0);
     wc_frame_t f;
-    assert_int_equal(wc_recv(&c, &f, S_WAIT_MS), 1);
+    assert_int_equal(wc_recv(&c, &f, WT_WAIT_MS), 1);
     assert_int_equal(f.opcode, WS_OP_PONG);
     assert_false(f.masked);
     assert_memory_equal(f.data, "hi", 2);
@@ -144,17 +52,17 @@ static void test_connect_ready_ping(void **state)
     assert_int_equal(wc_send_frame(&c, WS_OP_TEXT, part1, strlen(part1), true), 0);
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_PING, "", 0, true), 0);
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_CONT, part2, strlen(part2), true), 0);
-    assert_int_equal(wc_recv(&c, &f, S_WAIT_MS), 1);
+    assert_int_equal(wc_recv(&c, &f, WT_WAIT_MS), 1);
     assert_int_equal(f.opcode, WS_OP_PONG);
     wc_frame_clear(&f);
-    json_t *pong = wc_recv_json(&c, S_WAIT_MS);
+    json_t *pong = wc_recv_json(&c, WT_WAIT_MS);
     assert_non_null(pong);
-    assert_string_equal(s_type(pong), "pong");
+    assert_string_equal(wt_type(pong), "pong");
     json_decref(pong);
     /* A clean close is echoed with the same code. */
     uint8_t bye[2] = {1000 >> 8, 1000 & 0xFF};
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_CLOSE, bye, 2, true), 0);
-    assert_int_equal(wc_wait_close(&c, S_WAIT_MS), 1000);
+    assert_int_equal(wc_wait_close(&c, WT_WAIT_MS), 1000);
     wc_close(&c);
 }
 
@@ -166,9 +74,9 @@ static void test_credentials(void **state)
     wc_t c;
 
     /* ?token= */
-    snprintf(target, sizeof target, S_PATH "?token=%s", a.token);
-    assert_int_equal(wc_open(&c, s_sys.http_port, target, NULL, S_WAIT_MS), 101);
-    json_t *ready = wc_expect_type(&c, "ready", S_WAIT_MS);
+    snprintf(target, sizeof target, WT_PATH "?token=%s", a.token);
+    assert_int_equal(wc_open(&c, s_sys.http_port, target, NULL, WT_WAIT_MS), 101);
+    json_t *ready = wc_expect_type(&c, "ready", WT_WAIT_MS);
     assert_non_null(ready);
     json_decref(ready);
     wc_close(&c);
@@ -180,47 +88,47 @@ static void test_credentials(void **state)
     assert_non_null(ticket);
     assert_true(h_is_rfc3339_utc(json_string_value(json_object_get(r.json, "expires_at"))));
     char *esc = h_escape(ticket);
-    snprintf(target, sizeof target, S_PATH "?ticket=%s", esc);
+    snprintf(target, sizeof target, WT_PATH "?ticket=%s", esc);
     free(esc);
     h_resp_free(&r);
-    assert_int_equal(wc_open(&c, s_sys.http_port, target, NULL, S_WAIT_MS), 101);
-    ready = wc_expect_type(&c, "ready", S_WAIT_MS);
+    assert_int_equal(wc_open(&c, s_sys.http_port, target, NULL, WT_WAIT_MS), 101);
+    ready = wc_expect_type(&c, "ready", WT_WAIT_MS);
     assert_non_null(ready);
     json_decref(ready);
-    s_ping_pong(&c);
+    wt_ping_pong(&c);
     wc_close(&c);
-    assert_int_equal(wc_open(&c, s_sys.http_port, target, NULL, S_WAIT_MS), 401);
-    s_expect_refused(&c, 401, "unauthenticated");
+    assert_int_equal(wc_open(&c, s_sys.http_port, target, NULL, WT_WAIT_MS), 401);
+    wt_expect_refused(&c, 401, "unauthenticated");
     wc_close(&c);
 
     /* A ticket needs a token; bad tickets, tokens and no credential are 401. */
     r = h_call(&s_sys, "POST", "/v1/ws/ticket", NULL, NULL);
     h_expect_error(&r, 401, "unauthenticated");
     h_resp_free(&r);
-    static const char *const bad[] = {S_PATH "?ticket=nope",
-                                      S_PATH "?token=nope",
-                                      S_PATH, NULL};
+    static const char *const bad[] = {WT_PATH "?ticket=nope",
+                                      WT_PATH "?token=nope",
+                                      WT_PATH, NULL};
     for (size_t i = 0; bad[i]; i++) {
-        assert_int_equal(wc_open(&c, s_sys.http_port, bad[i], NULL, S_WAIT_MS), 401);
-        s_expect_refused(&c, 401, "unauthenticated");
+        assert_int_equal(wc_open(&c, s_sys.http_port, bad[i], NULL, WT_WAIT_MS), 401);
+        wt_expect_refused(&c, 401, "unauthenticated");
         wc_close(&c);
     }
-    assert_int_equal(wc_open(&c, s_sys.http_port, S_PATH, "nope", S_WAIT_MS), 401);
-    s_expect_refused(&c, 401, "unauthenticated");
+    assert_int_equal(wc_open(&c, s_sys.http_port, WT_PATH, "nope", WT_WAIT_MS), 401);
+    wt_expect_refused(&c, 401, "unauthenticated");
     wc_close(&c);
 
     /* Not a WebSocket handshake: 400, not an upgrade. */
-    h_resp_t plain = h_call(&s_sys, "GET", S_PATH, a.token, NULL);
+    h_resp_t plain = h_call(&s_sys, "GET", WT_PATH, a.token, NULL);
     h_expect_error(&plain, 400, "invalid_argument");
     h_resp_free(&plain);
 
     /* Clients that hang up right after asking (before or after the 101 is
      * queued) leave nothing behind: the sanitizer build checks at exit. */
     for (int i = 0; i < 20; i++) {
-        wc_open(&c, s_sys.http_port, S_PATH, a.token, 0);
+        wc_open(&c, s_sys.http_port, WT_PATH, a.token, 0);
         wc_close(&c);
     }
-    s_connect(&c, a.token);
+    wt_connect(&s_sys, &c, a.token);
     wc_close(&c);
 }
 
@@ -229,7 +137,7 @@ static void test_bad_client_frames(void **state)
     (void)state;
     ct_user_t a = ct_user(&s_sys, "wsf");
     wc_t c;
-    s_connect(&c, a.token);
+    wt_connect(&s_sys, &c, a.token);
 
     /* Not JSON, not an object, unknown type, read with wrong fields: error
      * frames, and the socket stays open. */
@@ -237,38 +145,38 @@ static void test_bad_client_frames(void **state)
                                       "{\"type\":\"read\",\"conversation_id\":\"d:1:2\"}", NULL};
     for (size_t i = 0; bad[i]; i++) {
         assert_int_equal(wc_send_text(&c, bad[i]), 0);
-        json_decref(s_expect_error_frame(&c, "invalid_argument"));
+        json_decref(wt_expect_error_frame(&c, "invalid_argument"));
     }
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_BINARY, "{}", 2, true), 0);
-    json_decref(s_expect_error_frame(&c, "invalid_argument"));
-    s_ping_pong(&c);
+    json_decref(wt_expect_error_frame(&c, "invalid_argument"));
+    wt_ping_pong(&c);
 
     /* A send with bad fields: the error carries its client_msg_id. */
     assert_int_equal(wc_send_text(&c, "{\"type\":\"send\",\"client_msg_id\":\"x-1\","
                                       "\"kind\":\"text\",\"text\":\"hi\"}"),
                      0);
-    json_t *e = s_expect_error_frame(&c, "invalid_argument");
+    json_t *e = wt_expect_error_frame(&c, "invalid_argument");
     assert_string_equal(json_string_value(json_object_get(e, "client_msg_id")), "x-1");
     json_decref(e);
-    s_ping_pong(&c);
+    wt_ping_pong(&c);
 
     /* Invalid UTF-8 in a text frame: 1007. */
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_TEXT, "{\"a\":\"\xC3\x28\"}", 9, true), 0);
-    assert_int_equal(wc_wait_close(&c, S_WAIT_MS), 1007);
+    assert_int_equal(wc_wait_close(&c, WT_WAIT_MS), 1007);
     wc_close(&c);
 
     /* A message over 64 KiB: 1009. */
-    s_connect(&c, a.token);
+    wt_connect(&s_sys, &c, a.token);
     char *big = h_repeat("a", 70000);
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_TEXT, big, 70000, true), 0);
     free(big);
-    assert_int_equal(wc_wait_close(&c, S_WAIT_MS), 1009);
+    assert_int_equal(wc_wait_close(&c, WT_WAIT_MS), 1009);
     wc_close(&c);
 
     /* An unmasked client frame: 1002. */
-    s_connect(&c, a.token);
+    wt_connect(&s_sys, &c, a.token);
     assert_int_equal(wc_send_frame(&c, 0x80 | WS_OP_TEXT, "{\"type\":\"ping\"}", 15, false), 0);
-    assert_int_equal(wc_wait_close(&c, S_WAIT_MS), 1002);
+    assert_int_equal(wc_wait_close(&c, WT_WAIT_MS), 1002);
     wc_close(&c);
 }
 
@@ -279,13 +187,13 @@ static void test_live_contacts(void **state)
     char a2tok[128];
     snprintf(a2tok, sizeof a2tok, "%s", a.token);
     wc_t b1, b2, a1;
-    s_connect(&b1, b.token);
-    s_connect(&b2, b.token);
-    s_connect(&a1, a2tok); /* A's other device (the REST call acts as A's first) */
+    wt_connect(&s_sys, &b1, b.token);
+    wt_connect(&s_sys, &b2, b.token);
+    wt_connect(&s_sys, &a1, a2tok); /* A's other device (the REST call acts as A's first) */
     int64_t rid = ct_ask(&s_sys, &a, &b);
     wc_t *all[] = {&b1, &b2, &a1};
     for (size_t i = 0; i < 3; i++) {
-        json_t *f = wc_expect_type(all[i], "friend_request", S_WAIT_MS);
+        json_t *f = wc_expect_type(all[i], "friend_request", WT_WAIT_MS);
         if (!f)
             fail_msg("socket %zu got no friend_request", i);
         json_t *q = json_object_get(f, "request");
@@ -296,7 +204,7 @@ static void test_live_contacts(void **state)
     /* Acceptance: a contact event to both users. */
     ct_decide(&s_sys, &b, rid, "accept", 200, NULL);
     for (size_t i = 0; i < 3; i++) {
-        json_t *f = wc_expect_type(all[i], "contact", S_WAIT_MS);
+        json_t *f = wc_expect_type(all[i], "contact", WT_WAIT_MS);
         if (!f)
             fail_msg("socket %zu got no contact", i);
         json_t *ct = json_object_get(f, "contact");
@@ -311,24 +219,24 @@ static void test_logout_closes_its_sockets(void **state)
 {
     (void)state;
     static const char pw[] = "secret-pw-1";
-    ct_user_t b = s_user_pw("wsout", pw);
+    ct_user_t b = wt_user_pw(&s_sys, "wsout", pw);
     char other[128];
-    s_login(&b, pw, other, sizeof other);
+    wt_login(&s_sys, &b, pw, other, sizeof other);
     wc_t gone1, gone2, stays;
-    s_connect(&gone1, b.token);
-    s_connect(&gone2, b.token);
-    s_connect(&stays, other);
+    wt_connect(&s_sys, &gone1, b.token);
+    wt_connect(&s_sys, &gone2, b.token);
+    wt_connect(&s_sys, &stays, other);
     ct_check(&s_sys, "POST", "/v1/auth/logout", b.token, NULL, 204, NULL);
-    assert_int_equal(wc_wait_close(&gone1, S_WAIT_MS), 4001);
-    assert_int_equal(wc_wait_close(&gone2, S_WAIT_MS), 4001);
-    s_ping_pong(&stays);
+    assert_int_equal(wc_wait_close(&gone1, WT_WAIT_MS), 4001);
+    assert_int_equal(wc_wait_close(&gone2, WT_WAIT_MS), 4001);
+    wt_ping_pong(&stays);
     wc_close(&gone1);
     wc_close(&gone2);
     wc_close(&stays);
     /* The revoked token cannot open a new one. */
     wc_t c;
-    assert_int_equal(wc_open(&c, s_sys.http_port, S_PATH, b.token, S_WAIT_MS), 401);
-    s_expect_refused(&c, 401, "unauthenticated");
+    assert_int_equal(wc_open(&c, s_sys.http_port, WT_PATH, b.token, WT_WAIT_MS), 401);
+    wt_expect_refused(&c, 401, "unauthenticated");
     wc_close(&c);
 }
 
@@ -340,15 +248,15 @@ static void test_send_ack_and_delivery(void **state)
     char cid[64];
     mc_cid(&a, &b, cid, sizeof cid);
     wc_t as, ao, b1, b2; /* A's sending socket, A's other one, B's two */
-    s_connect(&as, a.token);
-    s_connect(&ao, a.token);
-    s_connect(&b1, b.token);
-    s_connect(&b2, b.token);
+    wt_connect(&s_sys, &as, a.token);
+    wt_connect(&s_sys, &ao, a.token);
+    wt_connect(&s_sys, &b1, b.token);
+    wt_connect(&s_sys, &b2, b.token);
 
-    s_ws_send(&as, b.id, "ws-1", "hello over ws");
-    json_t *ack = wc_recv_json(&as, S_WAIT_MS);
+    wt_send(&as, b.id, "ws-1", "hello over ws");
+    json_t *ack = wc_recv_json(&as, WT_WAIT_MS);
     assert_non_null(ack);
-    assert_string_equal(s_type(ack), "ack");
+    assert_string_equal(wt_type(ack), "ack");
     assert_string_equal(json_string_value(json_object_get(ack, "client_msg_id")), "ws-1");
     json_t *m = json_object_get(ack, "message");
     assert_string_equal(json_string_value(json_object_get(m, "conversation_id")), cid);
@@ -359,7 +267,7 @@ static void test_send_ack_and_delivery(void **state)
 
     wc_t *peers[] = {&b1, &b2, &ao};
     for (size_t i = 0; i < 3; i++) {
-        json_t *f = wc_expect_type(peers[i], "message", S_WAIT_MS);
+        json_t *f = wc_expect_type(peers[i], "message", WT_WAIT_MS);
         if (!f)
             fail_msg("socket %zu got no message", i);
         m = json_object_get(f, "message");
@@ -370,14 +278,14 @@ static void test_send_ack_and_delivery(void **state)
     /* The sending socket got the ack, not the message: the next message it
      * sees is one sent over REST (which reaches every socket of A). */
     int64_t rest_seq = mc_send_ok(&s_sys, &a, b.id, "over rest", NULL, 0);
-    json_t *f = wc_expect_type(&as, "message", S_WAIT_MS);
+    json_t *f = wc_expect_type(&as, "message", WT_WAIT_MS);
     assert_non_null(f);
     assert_int_equal(mc_int(json_object_get(f, "message"), "seq"), rest_seq);
     json_decref(f);
 
     /* A send the router refuses: an error frame with the client_msg_id. */
-    s_ws_send(&as, b.id, "ws-2", "");
-    json_t *e = s_expect_error_frame(&as, "invalid_argument");
+    wt_send(&as, b.id, "ws-2", "");
+    json_t *e = wt_expect_error_frame(&as, "invalid_argument");
     assert_string_equal(json_string_value(json_object_get(e, "client_msg_id")), "ws-2");
     json_decref(e);
 
@@ -388,7 +296,7 @@ static void test_send_ack_and_delivery(void **state)
     assert_int_equal(wc_send_text(&b1, frame), 0);
     wc_t *readers[] = {&as, &ao, &b2};
     for (size_t i = 0; i < 3; i++) {
-        json_t *r = wc_expect_type(readers[i], "receipt", S_WAIT_MS);
+        json_t *r = wc_expect_type(readers[i], "receipt", WT_WAIT_MS);
         if (!r)
             fail_msg("socket %zu got no receipt", i);
         assert_string_equal(json_string_value(json_object_get(r, "conversation_id")), cid);
@@ -409,20 +317,20 @@ static void test_ordering_per_socket(void **state)
     ct_user_t a = ct_user(&s_sys, "wsoa"), b = ct_user(&s_sys, "wsob");
     ct_befriend(&s_sys, &a, &b);
     wc_t as, bs;
-    s_connect(&as, a.token);
-    s_connect(&bs, b.token);
+    wt_connect(&s_sys, &as, a.token);
+    wt_connect(&s_sys, &bs, b.token);
     for (int i = 0; i < N; i++) {
         char cmid[32], text[32];
         snprintf(cmid, sizeof cmid, "o-%d", i);
         snprintf(text, sizeof text, "n%d", i);
-        s_ws_send(&as, b.id, cmid, text);
+        wt_send(&as, b.id, cmid, text);
     }
     int64_t first = 0;
     for (int i = 0; i < N; i++) {
-        json_t *ack = wc_recv_json(&as, S_WAIT_MS); /* nothing else: no error, no message */
+        json_t *ack = wc_recv_json(&as, WT_WAIT_MS); /* nothing else: no error, no message */
         if (!ack)
             fail_msg("ack %d missing", i);
-        assert_string_equal(s_type(ack), "ack");
+        assert_string_equal(wt_type(ack), "ack");
         char cmid[32];
         snprintf(cmid, sizeof cmid, "o-%d", i);
         assert_string_equal(json_string_value(json_object_get(ack, "client_msg_id")), cmid);
@@ -433,7 +341,7 @@ static void test_ordering_per_socket(void **state)
         json_decref(ack);
     }
     for (int i = 0; i < N; i++) {
-        json_t *f = wc_expect_type(&bs, "message", S_WAIT_MS);
+        json_t *f = wc_expect_type(&bs, "message", WT_WAIT_MS);
         if (!f)
             fail_msg("message %d missing", i);
         assert_int_equal(mc_int(json_object_get(f, "message"), "seq"), first + i);
@@ -451,13 +359,13 @@ static void test_reconnect_catch_up(void **state)
     char cid[64];
     mc_cid(&a, &b, cid, sizeof cid);
     wc_t as, bs;
-    s_connect(&as, a.token);
-    s_connect(&bs, b.token);
-    s_ws_send(&as, b.id, "r-0", "before");
-    json_t *f = wc_expect_type(&as, "ack", S_WAIT_MS);
+    wt_connect(&s_sys, &as, a.token);
+    wt_connect(&s_sys, &bs, b.token);
+    wt_send(&as, b.id, "r-0", "before");
+    json_t *f = wc_expect_type(&as, "ack", WT_WAIT_MS);
     assert_non_null(f);
     json_decref(f);
-    f = wc_expect_type(&bs, "message", S_WAIT_MS);
+    f = wc_expect_type(&bs, "message", WT_WAIT_MS);
     assert_non_null(f);
     int64_t seen = mc_int(json_object_get(f, "message"), "seq");
     json_decref(f);
@@ -465,12 +373,12 @@ static void test_reconnect_catch_up(void **state)
     for (int i = 1; i <= 5; i++) {
         char cmid[16];
         snprintf(cmid, sizeof cmid, "r-%d", i);
-        s_ws_send(&as, b.id, cmid, "while away");
-        json_t *ack = wc_expect_type(&as, "ack", S_WAIT_MS);
+        wt_send(&as, b.id, cmid, "while away");
+        json_t *ack = wc_expect_type(&as, "ack", WT_WAIT_MS);
         assert_non_null(ack);
         json_decref(ack);
     }
-    s_connect(&bs, b.token); /* ready: now sync */
+    wt_connect(&s_sys, &bs, b.token); /* ready: now sync */
     char q[64];
     snprintf(q, sizeof q, "?after_seq=%" PRId64, seen);
     h_resp_t r = mc_history(&s_sys, &b, cid, q, 200, NULL);
@@ -495,16 +403,16 @@ static void test_sigterm_closes_1001(void **state)
     (void)state;
     ct_user_t a = ct_user(&s_sys, "wst");
     wc_t c1, c2;
-    s_connect(&c1, a.token);
-    s_connect(&c2, a.token);
+    wt_connect(&s_sys, &c1, a.token);
+    wt_connect(&s_sys, &c2, a.token);
     h_proc_t **gw = h_system_proc(&s_sys, "gateway");
     h_proc_t *p = *gw;
     *gw = NULL;
     /* h_proc_stop blocks until exit; the close frames are already queued in
      * our sockets by then. */
     assert_int_equal(h_proc_stop(&p, 15000), 0);
-    assert_int_equal(wc_wait_close(&c1, S_WAIT_MS), 1001);
-    assert_int_equal(wc_wait_close(&c2, S_WAIT_MS), 1001);
+    assert_int_equal(wc_wait_close(&c1, WT_WAIT_MS), 1001);
+    assert_int_equal(wc_wait_close(&c2, WT_WAIT_MS), 1001);
     wc_close(&c1);
     wc_close(&c2);
 }

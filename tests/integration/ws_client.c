@@ -111,11 +111,19 @@ static int s_answer(wc_t *c, const char *key, int64_t deadline)
 
 int wc_open(wc_t *c, int port, const char *target, const char *token, int timeout_ms)
 {
+    return wc_open_rcvbuf(c, port, target, token, 0, timeout_ms);
+}
+
+int wc_open_rcvbuf(wc_t *c, int port, const char *target, const char *token, int rcvbuf,
+                   int timeout_ms)
+{
     memset(c, 0, sizeof *c);
     int64_t deadline = s_now_ms() + timeout_ms;
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (c->fd >= 0 && rcvbuf > 0) /* before connect: it sets the window offered */
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0)
         return -1;
     int one = 1;

@@ -39,6 +39,11 @@ typedef struct {
  * Sec-WebSocket-Accept) or -1 when the connection or the answer failed. The
  * client is usable for frames only after 101; wc_close it in every case. */
 int wc_open(wc_t *c, int port, const char *target, const char *token, int timeout_ms);
+/* Same with the socket's receive buffer set to rcvbuf bytes before it
+ * connects (0: the kernel's default), so that the kernel stops taking the
+ * gateway's bytes early for a client that does not read. */
+int wc_open_rcvbuf(wc_t *c, int port, const char *target, const char *token, int rcvbuf,
+                   int timeout_ms);
 
 /* Sends one frame: FIN + opcode, masked with a random key when mask is set. */
 int wc_send_frame(wc_t *c, uint8_t first_byte, const void *payload, size_t len, bool mask);
