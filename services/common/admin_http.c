@@ -41,9 +41,11 @@ static enum MHD_Result s_reply(struct MHD_Connection *conn, unsigned int code,
     if (body_owned != NULL)
         resp =
             MHD_create_response_from_buffer(strlen(body_owned), body_owned, MHD_RESPMEM_MUST_FREE);
-    else
+    else if (body_static != NULL)
         resp = MHD_create_response_from_buffer(strlen(body_static), (void *)body_static,
                                                MHD_RESPMEM_PERSISTENT);
+    else /* e.g. /metrics when rendering ran out of memory */
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
         free(body_owned);
         return MHD_NO;
