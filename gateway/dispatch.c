@@ -9,6 +9,7 @@
 #include "json.h"
 #include "random.h"
 #include "routes.h"
+#include "static.h"
 #include "status.h"
 #include "utf8.h"
 
@@ -61,6 +62,10 @@ void gw_dispatch(gw_request_t *req, gw_reply_t *out)
          * not serve is, to them, a route that does not exist. */
     case GW_MATCH_NO_PATH:
     default:
+        /* Not an API route: maybe a file of the web client (GET/HEAD). */
+        if (req->ctx && gw_static_serve(req->ctx->web, req->method, req->path,
+                                        gw_header(req, "If-None-Match"), out))
+            return;
         s_safe_path(req->path, safe, sizeof safe);
         gw_reply_error(out, PC_NOT_FOUND, "no route for %s %s", req->method, safe);
         return;

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "registry.h"
+#include "static.h"
 #include "token_cache.h"
 #include "ws.h"
 
@@ -34,6 +35,7 @@ struct gw_gateway {
     gw_events_t *events;    /* revoked/ (and later user) events */
     gw_ws_t *ws;            /* WebSocket loops and workers */
     gw_http_t *http;        /* the REST workers */
+    gw_static_t *web;       /* the web client's files, served at / (NULL: none) */
     gw_ctx_t ctx;           /* what handlers see */
 };
 
@@ -78,6 +80,27 @@ static void s_fit_fd_limit(gw_config_t *cfg)
     }
 }
 
+/* The web client (static.h): PIGEON_WEB_DIR must load when set; the
+ * default folders are optional (without one, / answers 404). */
+static int s_load_web(gw_gateway_t *gw, char *err, size_t errlen)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *dir = gw_static_dir(gw->config.web_dir, exe);
+    if (!dir) {
+        pc_info("no web folder found (PIGEON_WEB_DIR unset); / answers 404");
+        return 0;
+    }
+    gw->web = gw_static_new(dir, err, errlen);
+    if (gw->web) {
+        pc_info("serving %zu web files from \"%s\"", gw_static_count(gw->web), dir);
+        gw->ctx.web = gw->web;
+    }
+    free(dir);
+    return gw->web ? 0 : -1;
+}
+
 gw_gateway_t *gw_gateway_new(char *err, size_t errlen)
 {
     gw_gateway_t *gw = calloc(1, sizeof *gw);
@@ -101,6 +124,7 @@ gw_gateway_t *gw_gateway_new(char *err, size_t errlen)
         snprintf(err, errlen, "could not start the registry, metrics or token cache");
         goto fail;
     }
+    pc_registry_set_metrics(gw->registry, gw->metrics); /* RPC client retries, live instances */
     gw->backend = gw_backend_new(gw->registry, common->rpc_deadline_ms);
     gw->ctx = (gw_ctx_t){.registry = gw->registry,
                          .backend = gw->backend,
@@ -125,6 +149,8 @@ gw_gateway_t *gw_gateway_new(char *err, size_t errlen)
         snprintf(err, errlen, "could not start the events thread");
         goto fail;
     }
+    if (s_load_web(gw, err, errlen) < 0)
+        goto fail;
     gw->http = gw_http_new(&gw->config, &gw->ctx, err, errlen);
     if (!gw->http)
         goto fail;
@@ -179,6 +205,7 @@ void gw_gateway_destroy(gw_gateway_t **gwp)
     pc_registry_destroy(&gw->registry);
     gw_token_cache_destroy(&gw->tokens);
     pc_metrics_destroy(&gw->metrics);
+    gw_static_destroy(&gw->web);
     gw_config_clear(&gw->config);
     free(gw);
     *gwp = NULL;

@@ -56,6 +56,8 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t errlen)
     free(proxies);
     if (!cfg->proxies)
         goto fail;
+    if (pc_env_str("PIGEON_WEB_DIR", NULL, &cfg->web_dir, err, errlen) < 0)
+        goto fail;
     return 0;
 fail:
     gw_config_clear(cfg);
@@ -66,4 +68,6 @@ void gw_config_clear(gw_config_t *cfg)
 {
     pc_config_clear(&cfg->common);
     gw_proxies_destroy(&cfg->proxies);
+    free(cfg->web_dir);
+    cfg->web_dir = NULL;
 }

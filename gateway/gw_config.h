@@ -15,6 +15,7 @@ typedef struct {
     size_t connection_memory;    /* PIGEON_HTTP_CONNECTION_MEMORY bytes, default 32768 */
     int idle_timeout_s;          /* PIGEON_HTTP_IDLE_TIMEOUT_S: idle keep-alive, default 60 */
     gw_proxies_t *proxies;       /* PIGEON_TRUSTED_PROXIES, default none */
+    char *web_dir;               /* PIGEON_WEB_DIR; NULL: the default folders (static.h) */
     int token_cache_ms;          /* PIGEON_TOKEN_CACHE_MS, default and max 10000; 0 disables */
     size_t token_cache_entries;  /* PIGEON_TOKEN_CACHE_ENTRIES, default 65536 */
     int ws_loops;                /* PIGEON_WS_LOOPS: WebSocket epoll threads, default 2 */

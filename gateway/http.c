@@ -127,6 +127,8 @@ static enum MHD_Result s_send(gw_http_t *h, struct MHD_Connection *conn, gw_conn
                                 r->content_type ? r->content_type : GW_JSON_TYPE);
     for (size_t i = 0; i < GW_REPLY_HEADERS && r->headers[i].name; i++)
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    for (const char *const *fh = r->fixed_headers; fh && fh[0] && fh[1]; fh += 2)
+        MHD_add_response_header(resp, fh[0], fh[1]);
     if (r->retry_after_s > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%u", r->retry_after_s);

@@ -25,6 +25,13 @@ void gw_h_readyz(gw_request_t *req, gw_reply_t *out)
         gw_reply_error(out, PC_UNAVAILABLE, "service registry not loaded yet");
         return;
     }
+    /* PostgreSQL unreachable: calls go on with the last snapshot, but the
+     * services behind it cannot work either and the view ages; take this
+     * gateway out of the load balancer until the registry refreshes again. */
+    if (!pc_registry_fresh(req->ctx->registry)) {
+        gw_reply_error(out, PC_UNAVAILABLE, "service registry cannot be refreshed");
+        return;
+    }
     for (size_t i = 0; i < sizeof s_required / sizeof s_required[0]; i++) {
         pc_instance_t inst;
         const char *name = gw_service_name(s_required[i]);

@@ -41,6 +41,7 @@ typedef struct {
     char type_buf[64];        /* a Content-Type known only at run time (stored media) */
     gw_header_t headers[GW_REPLY_HEADERS]; /* extra headers; name NULL ends them */
     gw_stream_t stream;       /* stream.read set: the body comes from it (body is NULL) */
+    const char *const *fixed_headers; /* static name, value, ..., NULL (static.c); or NULL */
 } gw_reply_t;
 
 #define GW_JSON_TYPE "application/json; charset=utf-8"

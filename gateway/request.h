@@ -16,6 +16,7 @@ typedef struct gw_backend gw_backend_t;
 typedef struct gw_token_cache gw_token_cache_t;
 typedef struct gw_route gw_route_t;
 typedef struct gw_ws gw_ws_t;
+typedef struct gw_static gw_static_t;
 
 /* What every request shares: owned by gateway.c, read-only while serving. */
 typedef struct {
@@ -24,6 +25,7 @@ typedef struct {
     gw_token_cache_t *tokens; /* verified bearer tokens */
     pc_metrics_t *metrics;    /* the process's metrics */
     gw_ws_t *ws;              /* WebSocket sessions (ws.h) */
+    const gw_static_t *web;   /* the web client's files (static.h); NULL: none */
 } gw_ctx_t;
 
 typedef struct gw_request {

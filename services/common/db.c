@@ -28,7 +28,27 @@ struct pc_db {
     bool in_tx;          /* pc_db_begin ran and no commit/rollback yet */
     bool tx_lost;        /* the connection died inside that transaction */
     char sqlstate[6];    /* of the last failed query, "" if none */
+    pc_metrics_t *metrics; /* borrowed; may be NULL */
 };
+
+void pc_db_set_metrics(pc_db_t *db, pc_metrics_t *m)
+{
+    if (db != NULL)
+        db->metrics = m;
+}
+
+/* pigeon_db_errors_total by SQLSTATE class: one series per class keeps the
+ * label set small (a few dozen classes at most). */
+static void s_count_error(pc_db_t *db, const char *sqlstate)
+{
+    if (db->metrics == NULL)
+        return;
+    char labels[32];
+    snprintf(labels, sizeof labels, "class=\"%.2s\"", sqlstate[0] ? sqlstate : "08");
+    pc_metrics_count(db->metrics, "pigeon_db_errors_total",
+                     "Failed PostgreSQL queries and connection attempts by SQLSTATE class", labels,
+                     1);
+}
 
 pc_db_t *pc_db_new(const char *conninfo, const char *application_name, int statement_timeout_ms)
 {
@@ -109,6 +129,7 @@ static bool s_connect(pc_db_t *db)
         pc_log(db->down_logged ? PC_LOG_DEBUG : PC_LOG_WARN, NULL,
                "could not connect to database: %s", line);
         db->down_logged = true;
+        s_count_error(db, "08001"); /* sqlclient_unable_to_establish_sqlconnection */
         s_drop(db);
         return false;
     }
@@ -195,6 +216,7 @@ static pc_status_t s_fail(pc_db_t *db, PGresult *res, const char *sql)
                                                    : PC_LOG_WARN;
     pc_log(level, NULL, "query failed (SQLSTATE %s): %s; statement: %.80s",
            db->sqlstate[0] ? db->sqlstate : "-", line, sql);
+    s_count_error(db, db->sqlstate);
     PQclear(res);
     if (gone) {
         db->down_logged = true; /* this line reported the outage */

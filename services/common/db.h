@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "metrics.h"
 #include "status.h"
 
 typedef struct pc_db pc_db_t;
@@ -17,6 +18,12 @@ typedef struct pc_db pc_db_t;
 /* Never fails for a bad server (that shows at the first query); NULL only on OOM. */
 pc_db_t *pc_db_new(const char *conninfo, const char *application_name, int statement_timeout_ms);
 void pc_db_destroy(pc_db_t **db);
+
+/* Optional: count failed queries and connection attempts in m as
+ * pigeon_db_errors_total{class="<first two SQLSTATE characters>"} (class
+ * "08" for connections that fail or are lost). m may be NULL; it must
+ * outlive db. */
+void pc_db_set_metrics(pc_db_t *db, pc_metrics_t *m);
 
 /* Connects now if needed (respecting the backoff). True when usable. */
 bool pc_db_ensure(pc_db_t *db);

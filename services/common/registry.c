@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "migrate.h"
 
@@ -56,6 +57,10 @@ struct pc_registry {
     size_t nlive;
     uint64_t version; /* bumped whenever `live` changes */
     bool ready;       /* first refresh done */
+    int64_t last_ok_ms;      /* pc_mono_ms() of the last successful refresh */
+    int64_t recovered_at_ms; /* first success after a gap longer than the TTL */
+    pc_metrics_t *metrics;   /* borrowed; may be NULL */
+    bool gauged;             /* the registry thread has reported the live set once */
 };
 
 /* --- static override ---------------------------------------------------- */
@@ -155,6 +160,46 @@ static void s_heartbeat(pc_db_t *db, const pc_instance_t *rows, size_t n)
     }
 }
 
+/* Appends the instances of old that rows lacks; returns the new count.
+ * rows has room for n + nold. O(n*m) over a few dozen instances. */
+static size_t s_keep_old(pc_instance_t *rows, size_t n, const pc_instance_t *old, size_t nold)
+{
+    size_t out = n;
+    for (size_t i = 0; i < nold; i++) {
+        bool found = false;
+        for (size_t j = 0; j < n && !found; j++)
+            found = !strcmp(rows[j].service, old[i].service) &&
+                    !strcmp(rows[j].instance, old[i].instance);
+        if (!found)
+            rows[out++] = old[i];
+    }
+    return out;
+}
+
+/* pigeon_registry_instances{service} for every service in live or prev
+ * (a service that left reports 0). Both sorted by service. Only the
+ * registry thread calls this, and only it frees `live`. */
+static void s_gauge_live(pc_metrics_t *m, const pc_instance_t *live, size_t n,
+                         const pc_instance_t *prev, size_t nprev)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const pc_instance_t *set = pass ? prev : live;
+        size_t count = pass ? nprev : n;
+        for (size_t i = 0; i < count; i++) {
+            if (i > 0 && !strcmp(set[i].service, set[i - 1].service))
+                continue;
+            size_t k = 0;
+            for (size_t j = 0; j < n; j++)
+                k += !strcmp(live[j].service, set[i].service);
+            char labels[64];
+            snprintf(labels, sizeof labels, "service=\"%s\"", set[i].service);
+            pc_metrics_gauge(m, "pigeon_registry_instances",
+                             "Live instances per service in this process's registry view", labels,
+                             (double)k);
+        }
+    }
+}
+
 /* Reads the live rows and swaps them in if they differ. */
 static void s_refresh(pc_registry_t *reg, pc_db_t *db)
 {
@@ -167,10 +212,23 @@ static void s_refresh(pc_registry_t *reg, pc_db_t *db)
                                 "WHERE heartbeat_at > now() - $1::int * interval '1 millisecond' "
                                 "ORDER BY service, instance",
                                 1, v);
-    if (!res)
+    if (!res) {
+        pc_metrics_t *m = pc_registry_metrics(reg);
+        if (m)
+            pc_metrics_count(m, "pigeon_registry_refresh_failures_total",
+                             "Registry refreshes that could not read PostgreSQL (snapshot kept)",
+                             NULL, 1);
         return; /* keep the last snapshot */
+    }
     size_t n = (size_t)PQntuples(res);
-    pc_instance_t *rows = calloc(n ? n : 1, sizeof *rows);
+    pthread_mutex_lock(&reg->mu);
+    size_t nold = reg->nlive;
+    int64_t now = pc_mono_ms();
+    if (reg->ready && now - reg->last_ok_ms > reg->ttl_ms)
+        reg->recovered_at_ms = now;
+    bool grace = reg->recovered_at_ms && now - reg->recovered_at_ms < reg->ttl_ms;
+    pthread_mutex_unlock(&reg->mu);
+    pc_instance_t *rows = calloc(n + nold + 1, sizeof *rows);
     if (!rows) {
         PQclear(res);
         return;
@@ -183,20 +241,34 @@ static void s_refresh(pc_registry_t *reg, pc_db_t *db)
         snprintf(rows[i].admin, sizeof rows[i].admin, "%s", PQgetvalue(res, (int)i, 4));
     }
     PQclear(res);
+    pthread_mutex_lock(&reg->mu);
+    /* Only this thread writes `live`; the lock is for the readers. */
+    if (grace)
+        n = s_keep_old(rows, n, reg->live, reg->nlive < nold ? reg->nlive : nold);
+    pthread_mutex_unlock(&reg->mu);
     /* Collation of ORDER BY may differ from strcmp; lookups expect strcmp order. */
     qsort(rows, n, sizeof *rows, s_cmp);
 
     pthread_mutex_lock(&reg->mu);
     bool same = n == reg->nlive && (n == 0 || memcmp(rows, reg->live, n * sizeof *rows) == 0);
+    pc_instance_t *old = NULL;
+    size_t nprev = reg->nlive;
     if (!same) {
-        free(reg->live);
+        old = reg->live;
         reg->live = rows;
         reg->nlive = n;
         reg->version++;
         rows = NULL;
     }
     reg->ready = true;
+    reg->last_ok_ms = pc_mono_ms();
     pthread_mutex_unlock(&reg->mu);
+    pc_metrics_t *m = pc_registry_metrics(reg);
+    if (m && (!same || !reg->gauged)) {
+        s_gauge_live(m, reg->live, reg->nlive, old, old ? nprev : 0);
+        reg->gauged = true;
+    }
+    free(old);
     free(rows);
 }
 
@@ -238,6 +310,7 @@ static void *s_thread_main(void *arg)
         if (stop)
             break;
 
+        pc_db_set_metrics(db, pc_registry_metrics(reg));
         if (!migrated && db) {
             pc_status_t st = pc_migrate(db, "registry", s_migrations, 1);
             migrated = st == PC_OK;
@@ -406,6 +479,35 @@ uint64_t pc_registry_version(pc_registry_t *reg)
     uint64_t v = reg->version;
     pthread_mutex_unlock(&reg->mu);
     return v;
+}
+
+int pc_registry_fresh(pc_registry_t *reg)
+{
+    if (!reg)
+        return 0;
+    pthread_mutex_lock(&reg->mu);
+    int fresh = !reg->has_thread || (reg->ready && pc_mono_ms() - reg->last_ok_ms < reg->ttl_ms);
+    pthread_mutex_unlock(&reg->mu);
+    return fresh;
+}
+
+void pc_registry_set_metrics(pc_registry_t *reg, pc_metrics_t *m)
+{
+    if (!reg)
+        return;
+    pthread_mutex_lock(&reg->mu);
+    reg->metrics = m;
+    pthread_mutex_unlock(&reg->mu);
+}
+
+pc_metrics_t *pc_registry_metrics(pc_registry_t *reg)
+{
+    if (!reg)
+        return NULL;
+    pthread_mutex_lock(&reg->mu);
+    pc_metrics_t *m = reg->metrics;
+    pthread_mutex_unlock(&reg->mu);
+    return m;
 }
 
 int pc_registry_ready(pc_registry_t *reg)

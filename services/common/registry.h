@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "metrics.h"
 
 typedef struct {
     char service[32];   /* "auth" */
@@ -54,5 +55,18 @@ uint64_t pc_registry_version(pc_registry_t *reg);
 
 /* True once the first refresh has completed (or everything is static). */
 int pc_registry_ready(pc_registry_t *reg);
+
+/* True while the snapshot is current: everything is static, or the last
+ * successful refresh is younger than the TTL. While PostgreSQL is away the
+ * snapshot is kept (callers go on with it) but is no longer fresh; a
+ * gateway's /readyz reports that. */
+int pc_registry_fresh(pc_registry_t *reg);
+
+/* Optional: where the registry counts its refreshes and live instances
+ * (pigeon_registry_*), and the metrics RPC clients made on this registry
+ * count their retries and failures in. Set it before starting threads that
+ * make clients; m must outlive reg. */
+void pc_registry_set_metrics(pc_registry_t *reg, pc_metrics_t *m);
+pc_metrics_t *pc_registry_metrics(pc_registry_t *reg);
 
 #endif

@@ -46,7 +46,30 @@ struct pc_rpc_client {
     uint64_t version; /* registry version the conns reflect */
     bool refreshed;   /* conns were loaded at least once */
     size_t rr;        /* round-robin cursor */
+    pc_metrics_t *metrics; /* the registry's; may be NULL */
+    char labels[48];       /* service="<service>" */
 };
+
+/* pigeon_rpc_client_calls_total / _retries_total / _failures_total, labelled
+ * by target service (and status for calls and failures). */
+static void s_count(pc_rpc_client_t *cli, const char *what, int status)
+{
+    if (!cli->metrics)
+        return;
+    if (!strcmp(what, "retry")) {
+        pc_metrics_count(cli->metrics, "pigeon_rpc_client_retries_total",
+                         "Calls sent again to another instance (same request id)", cli->labels, 1);
+        return;
+    }
+    char labels[80];
+    snprintf(labels, sizeof labels, "%s,status=\"%d\"", cli->labels, status);
+    if (!strcmp(what, "call"))
+        pc_metrics_count(cli->metrics, "pigeon_rpc_client_calls_total",
+                         "Calls made, by target service and final status", labels, 1);
+    else
+        pc_metrics_count(cli->metrics, "pigeon_rpc_client_failures_total",
+                         "Calls that got no reply: 503 no live instance, 504 deadline", labels, 1);
+}
 
 static void s_setint(void *sock, int opt, int value)
 {
@@ -133,6 +156,8 @@ pc_rpc_client_t *pc_rpc_client_new(pc_registry_t *reg, const char *service, int 
     cli->reg = reg;
     snprintf(cli->service, sizeof cli->service, "%s", service);
     cli->default_deadline_ms = default_deadline_ms;
+    cli->metrics = pc_registry_metrics(reg);
+    snprintf(cli->labels, sizeof cli->labels, "service=\"%s\"", cli->service);
     s_refresh(cli);
     return cli;
 }
@@ -302,6 +327,8 @@ static int s_call(pc_rpc_client_t *cli, Pigeon__Request *env, int64_t deadline,
             continue;
         if (i < 0)
             break;
+        if (nsent > 0)
+            s_count(cli, "retry", 0);
         sent[nsent++] = i;
         /* Another instance could take a retry: give this one half of what is left. */
         size_t untried = 0;
@@ -314,11 +341,14 @@ static int s_call(pc_rpc_client_t *cli, Pigeon__Request *env, int64_t deadline,
         if (pc_mono_ms() >= deadline)
             break;
     }
-    if (nsent == 0)
+    if (nsent == 0) {
+        s_count(cli, "failure", PC_UNAVAILABLE);
         return s_fail(reply, PC_UNAVAILABLE, "service \"%s\" is unavailable", cli->service);
+    }
     /* Whatever time is left goes to the instances already asked. */
     if (s_await(cli, sent, nsent, env->request_id, deadline, reply))
         return reply->status;
+    s_count(cli, "failure", PC_DEADLINE_EXCEEDED);
     return s_fail(reply, PC_DEADLINE_EXCEEDED, "service \"%s\" did not answer in time",
                   cli->service);
 }
@@ -363,6 +393,7 @@ int pc_rpc_call(pc_rpc_client_t *cli, const pc_rpc_opts_t *opts, const char *met
     }
     s_refresh(cli);
     int st = s_call(cli, &env, deadline, reply);
+    s_count(cli, "call", st);
     free(body);
     return st;
 }

@@ -26,6 +26,8 @@ struct pc_rpc_server {
     char *schema;              /* opts.schema, owned; validated as an identifier */
     char *db_url;              /* opts.db_url, owned; NULL: no database (tests) */
     char backend_ep[64];       /* inproc endpoint of the backend ROUTER */
+    void *frontend_ctx;        /* the frontend's own context: terminating it at destroy
+                                  flushes the last replies (see rpc_server.c) */
     void *frontend;            /* ROUTER for clients; the broker thread's */
     void *backend;             /* ROUTER for workers; the broker thread's */
     pthread_t broker;          /* owns frontend and backend */

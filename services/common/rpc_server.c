@@ -20,6 +20,9 @@
 #include "log.h"
 #include "rpc_internal.h"
 
+/* How long replies still queued when the frontend closes may take to leave. */
+#define S_CLOSE_LINGER_MS 500
+
 static void s_setint(void *sock, int opt, int value)
 {
     zmq_setsockopt(sock, opt, &value, sizeof value);
@@ -171,6 +174,12 @@ static void *s_broker_main(void *arg)
             }
     }
     free(q.idle);
+    /* The last replies of a drain may still be queued in the frontend; with
+     * LINGER 0, or with the process exiting before the I/O thread ran, they
+     * would be lost and their callers would wait for the deadline. A short
+     * linger plus zmq_ctx_term of the frontend's own context in destroy
+     * sends them before the process goes. */
+    s_setint(srv->frontend, ZMQ_LINGER, S_CLOSE_LINGER_MS);
     zmq_close(srv->frontend);
     zmq_close(srv->backend);
     return NULL;
@@ -189,9 +198,11 @@ static bool s_valid_identifier(const char *s)
 static int s_bind(pc_rpc_server_t *srv, char *bound_out, size_t bound_size)
 {
     static atomic_uint s_seq;
-    void *ctx = pc_zmq_context();
-    srv->frontend = zmq_socket(ctx, ZMQ_ROUTER);
-    srv->backend = zmq_socket(ctx, ZMQ_ROUTER);
+    srv->frontend_ctx = zmq_ctx_new();
+    if (!srv->frontend_ctx)
+        return -1;
+    srv->frontend = zmq_socket(srv->frontend_ctx, ZMQ_ROUTER);
+    srv->backend = zmq_socket(pc_zmq_context(), ZMQ_ROUTER); /* inproc: the workers' context */
     if (!srv->frontend || !srv->backend)
         return -1;
     int64_t maxsize = PC_ENVELOPE_MAX_BYTES;
@@ -307,6 +318,8 @@ void pc_rpc_server_destroy(pc_rpc_server_t **srvp)
     atomic_store(&srv->broker_stop, true);
     if (srv->broker_started)
         pthread_join(srv->broker, NULL);
+    if (srv->frontend_ctx) /* bounded by S_CLOSE_LINGER_MS: the frontend is closed by now */
+        zmq_ctx_term(srv->frontend_ctx);
     pthread_cond_destroy(&srv->cv);
     pthread_mutex_destroy(&srv->mu);
     free(srv->workers);

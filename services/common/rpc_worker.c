@@ -535,6 +535,7 @@ void *pc_rpc_worker_main(void *arg)
              "%s ON CONFLICT (request_id) DO NOTHING", wk.sql_insert);
     if (srv->db_url)
         wk.db = pc_db_new(srv->db_url, srv->service, srv->opts.db_timeout_ms);
+    pc_db_set_metrics(wk.db, srv->opts.metrics);
     if (srv->opts.publisher)
         wk.sender = pc_pub_sender_new(srv->opts.publisher);
     if (srv->opts.worker_init)

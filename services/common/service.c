@@ -100,7 +100,8 @@ static int s_start(s_proc_t *p)
     p->registry = pc_registry_new(cfg->db_url, cfg->registry_interval_ms, cfg->registry_ttl_ms);
     if (!p->publisher || !p->registry)
         return -1;
-    p->ctx = (pc_service_ctx_t){def, cfg, p->registry, p->metrics, def->arg};
+    pc_registry_set_metrics(p->registry, p->metrics); /* before workers make RPC clients */
+    p->ctx = (pc_service_ctx_t){def, cfg, p->registry, p->metrics, def->arg, p->publisher};
     snprintf(ep, sizeof ep, cfg->rpc_port ? "tcp://%s:%d" : "tcp://%s:*", cfg->bind_addr,
              cfg->rpc_port);
     pc_rpc_server_opts_t o = {
@@ -153,6 +154,18 @@ static void s_stop(s_proc_t *p)
 {
     if (p->registry)
         pc_registry_withdraw(p->registry);
+    if (p->rpc && p->registry) {
+        /* Callers learn of the withdrawal at their next registry refresh; a
+         * request they send before that must still be served, or it would
+         * vanish and cost its caller half a deadline before the retry. So
+         * keep taking work for one refresh interval (a quarter of the grace
+         * at most; a second signal cuts it short), then drain. */
+        int leave_ms = p->cfg.registry_interval_ms + 200;
+        if (leave_ms > p->cfg.shutdown_grace_ms / 4)
+            leave_ms = p->cfg.shutdown_grace_ms / 4;
+        if (leave_ms > 0 && p->sigfd >= 0)
+            s_signalled(p->sigfd, leave_ms);
+    }
     if (p->rpc)
         pc_rpc_server_drain(p->rpc, p->cfg.shutdown_grace_ms);
     pc_admin_http_destroy(&p->admin);
@@ -200,6 +213,7 @@ int pc_service_main(const pc_service_def_t *def, int argc, char **argv)
         pc_error("could not start: %s", strerror(errno));
         goto done;
     }
+    pc_db_set_metrics(p.db, p.metrics);
     if (s_migrate(&p) != 0) {
         rc = 0; /* asked to stop while waiting for PostgreSQL */
         goto done;

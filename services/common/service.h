@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "migrate.h"
+#include "pubsub.h"
 #include "registry.h"
 #include "rpc_server.h"
 
@@ -29,6 +30,7 @@ typedef struct {
     pc_registry_t *registry;  /* for RPC clients to other services */
     pc_metrics_t *metrics;
     void *arg;                /* the service's own state (def->arg) */
+    pc_publisher_t *publisher; /* for threads of the service's own: pc_pub_sender_new */
 } pc_service_ctx_t;
 
 struct pc_service_def {

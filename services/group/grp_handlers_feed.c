@@ -45,6 +45,13 @@ int grp_h_membership(pc_call_t *call)
     return st;
 }
 
+/* qsort order of grp.roster: ascending user id. */
+static int s_by_user_id(const void *a, const void *b)
+{
+    int64_t x = ((const grp_member_row_t *)a)->user_id, y = ((const grp_member_row_t *)b)->user_id;
+    return (x > y) - (x < y);
+}
+
 int grp_h_roster(pc_call_t *call)
 {
     Pigeon__Grp__GroupIdRequest *req =
@@ -73,6 +80,10 @@ int grp_h_roster(pc_call_t *call)
         st = pc_call_error(call, PC_NOT_FOUND, "group not found");
         goto done;
     }
+    /* The member list comes owner first, then by joined_at (the API's
+     * order); Roster.user_ids is ascending, which the router's cache
+     * binary-searches. O(n log n), n <= 2000. */
+    qsort(rows, n, sizeof *rows, s_by_user_id);
     int64_t *ids = calloc(n ? n : 1, sizeof *ids);
     int64_t *muted = calloc(n ? n : 1, sizeof *muted);
     char **roles = calloc(n ? n : 1, sizeof *roles);

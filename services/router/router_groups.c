@@ -77,6 +77,38 @@ router_ginfo_t *router_groups_get(router_groups_t *g, int64_t group_id, uint64_t
     return out;
 }
 
+/* router_ginfo_member binary-searches user_ids, which the proto promises
+ * ascending; a roster out of order would hide members (owner listed first:
+ * 403 to the owner), so it is put in order here, with roles and mute times
+ * moved alongside when parallel (as grp.roster sends them). Insertion sort:
+ * O(n) for the usual sorted roster, O(n^2) only for a misordered one
+ * (n <= 2000). */
+static void s_order_roster(Pigeon__Grp__Roster *r)
+{
+    size_t n = r->n_user_ids;
+    bool roles = r->n_roles == n, muted = r->n_muted_until_us == n;
+    for (size_t i = 1; i < n; i++) {
+        int64_t id = r->user_ids[i];
+        char *role = roles ? r->roles[i] : NULL;
+        int64_t until = muted ? r->muted_until_us[i] : 0;
+        size_t j = i;
+        for (; j > 0 && r->user_ids[j - 1] > id; j--) {
+            r->user_ids[j] = r->user_ids[j - 1];
+            if (roles)
+                r->roles[j] = r->roles[j - 1];
+            if (muted)
+                r->muted_until_us[j] = r->muted_until_us[j - 1];
+        }
+        if (j == i)
+            continue;
+        r->user_ids[j] = id;
+        if (roles)
+            r->roles[j] = role;
+        if (muted)
+            r->muted_until_us[j] = until;
+    }
+}
+
 router_ginfo_t *router_groups_put(router_groups_t *g, Pigeon__Grp__Roster *roster,
                                   Pigeon__Grp__Membership *about, uint64_t gen)
 {
@@ -86,6 +118,7 @@ router_ginfo_t *router_groups_put(router_groups_t *g, Pigeon__Grp__Roster *roste
         protobuf_c_message_free_unpacked(&about->base, NULL);
         return NULL;
     }
+    s_order_roster(roster);
     i->refs = 1;
     i->group_id = roster->group_id;
     i->roster = roster;

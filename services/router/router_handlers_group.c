@@ -20,11 +20,17 @@
 #include "router_outbox.h"
 #include "router_store_group.h"
 
+static void s_emit_call(void *arg, const char *topic, const char *frame, size_t len)
+{
+    pc_call_publish(arg, topic, frame, len);
+}
+
 void router_group_pump(pc_call_t *call)
 {
     router_worker_t *w = pc_call_worker(call);
     pc_rpc_opts_t opts = pc_call_child_opts(call);
-    int st = router_outbox_pump(pc_call_db(call), w->grp, &opts, router_of(call)->groups);
+    int st = router_outbox_pump(pc_call_db(call), w->grp, &opts, router_of(call)->groups,
+                                s_emit_call, call);
     if (st != PC_OK)
         pc_log(PC_LOG_WARN, pc_call_trace(call),
                "could not apply group membership changes (status %d)", st);
@@ -151,6 +157,14 @@ static int s_may_post(pc_call_t *call, int64_t me, int64_t group_id, router_ginf
     int64_t muted = 0;
     bool exists = *info != NULL;
     bool member = exists && router_ginfo_member(*info, me, &role, &muted);
+    if (exists && !member) { /* maybe a cached roster from before a join: apply it, once */
+        router_group_release(call, info);
+        router_group_pump(call);
+        if ((st = router_group_info(call, group_id, info)) != PC_OK)
+            return st;
+        exists = *info != NULL;
+        member = exists && router_ginfo_member(*info, me, &role, &muted);
+    }
     bool was_member = false;
     if (!member) { /* a former member sees 403 even for an invite_only group */
         char cid[ROUTER_CID_MAX];
@@ -184,8 +198,9 @@ static bool s_same_text(const char *a, const char *b)
 
 /* The stored message of (me, client_msg_id), as in router_handlers.c: 200
  * with it (201 for the same request id), 409 for different content;
- * *handled false when there is none. A resend's event goes to the sender's
- * devices only (the members had theirs). */
+ * *handled false when there is none. A resend's event goes to every member
+ * again, like the first one (it may have been lost with the first answer);
+ * when the roster cannot be had, to the sender's devices only. */
 static int s_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
                     const char *cid, bool *handled)
 {
@@ -210,10 +225,21 @@ static int s_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest 
                            "client_msg_id was already used for a different message");
     } else {
         char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m;
+        Pigeon__Msg__Message m, *mp = &m;
+        router_media_hold_t hold;
+        router_ginfo_t *info = NULL;
         router_msg_view(&row, &m, id);
-        router_publish_message(call, "message", &m, me, 0, req->origin);
-        st = pc_call_reply(call, same_request ? PC_CREATED : PC_OK, &m.base);
+        st = router_media_attach(call, &mp, 1, &hold);
+        if (st == PC_OK) {
+            /* A failed lookup answered an error, which the reply replaces. */
+            if (router_group_info(call, req->to_group_id, &info) == PC_OK && info != NULL)
+                router_publish_group(call, "message", &m, info, me, req->origin);
+            else
+                router_publish_message(call, "message", &m, me, 0, req->origin);
+            st = pc_call_reply(call, same_request ? PC_CREATED : PC_OK, &m.base);
+            router_group_release(call, &info);
+            router_media_release(&hold);
+        }
     }
     router_msg_row_clear(&row);
     return st;

@@ -63,7 +63,8 @@ static int s_start_threads(router_t *r, const pc_service_ctx_t *ctx)
                                     (int)r->batch_max, ctx->metrics);
         r->watch = router_watch_new(ctx->registry, r->perm);
         r->outbox = router_outbox_new(ctx->config->db_url, ctx->config->db_timeout_ms,
-                                      ctx->registry, ctx->config->rpc_deadline_ms, r->groups);
+                                      ctx->registry, ctx->config->rpc_deadline_ms, r->groups,
+                                      ctx->publisher);
         if (r->batch == NULL || r->watch == NULL || r->outbox == NULL) {
             pc_error("could not start the committer, the relationship watcher and the group "
                      "outbox consumer");

@@ -243,3 +243,29 @@ int router_store_group_may_post(pc_db_t *db, const char *cid, int64_t sender, bo
     PQclear(res);
     return PC_OK;
 }
+
+int router_store_group_audience(pc_db_t *db, const char *cid, int64_t seq, int64_t **users,
+                                size_t *n)
+{
+    static const char sql[] = "SELECT DISTINCT user_id FROM msg.group_ranges "
+                              "WHERE conversation_id = $1 AND from_seq <= $2 "
+                              "AND (to_seq IS NULL OR to_seq >= $2) ORDER BY user_id";
+    s_num_t s = s_num(seq);
+    const char *p[] = {cid, s.s};
+    pc_status_t st;
+    *users = NULL;
+    *n = 0;
+    PGresult *res = pc_db_query(db, &st, sql, 2, p);
+    if (res == NULL)
+        return st;
+    int rows = PQntuples(res);
+    if (rows > 0 && (*users = malloc((size_t)rows * sizeof **users)) == NULL) {
+        PQclear(res);
+        return PC_INTERNAL;
+    }
+    for (int i = 0; i < rows; i++)
+        (*users)[i] = s_i64(res, i, 0);
+    *n = (size_t)rows;
+    PQclear(res);
+    return PC_OK;
+}

@@ -40,6 +40,13 @@ typedef struct {
  * none). 3 to 6 statements, each set-based over user_ids. */
 int router_store_group_apply(pc_db_t *db, const router_change_t *c, int64_t *seq);
 
+/* Who may read the message at seq: every user whose period holds it - the
+ * members, a user who joined with it, and one whose membership it ended.
+ * *users malloc'd (NULL when none), ascending. One index range scan,
+ * O(periods of the group). */
+int router_store_group_audience(pc_db_t *db, const char *cid, int64_t seq, int64_t **users,
+                                size_t *n);
+
 /* Inside a send's transaction: locks the group conversation row (so the
  * check cannot race a membership change taking the next seq) and says
  * whether sender has an open period. */

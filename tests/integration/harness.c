@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -396,6 +398,13 @@ static int s_exit_code(int status)
 
 int h_proc_stop(h_proc_t **pp, int timeout_ms)
 {
+    if (*pp && (*pp)->pid > 0)
+        kill((*pp)->pid, SIGTERM);
+    return h_proc_wait(pp, timeout_ms);
+}
+
+int h_proc_wait(h_proc_t **pp, int timeout_ms)
+{
     h_proc_t *p = *pp;
     *pp = NULL;
     if (!p)
@@ -403,14 +412,13 @@ int h_proc_stop(h_proc_t **pp, int timeout_ms)
     int code = -1;
     if (p->pid > 0) {
         int status = 0;
-        kill(p->pid, SIGTERM);
         int64_t deadline = s_now_ms() + timeout_ms;
         pid_t r;
         while ((r = waitpid(p->pid, &status, WNOHANG)) == 0 && s_now_ms() < deadline)
             s_sleep_ms(10);
         if (r == 0) {
-            fprintf(stderr, "harness: %s (pid %d) still running %d ms after SIGTERM: SIGKILL\n",
-                    p->binary, (int)p->pid, timeout_ms);
+            fprintf(stderr, "harness: %s (pid %d) still running after %d ms: SIGKILL\n", p->binary,
+                    (int)p->pid, timeout_ms);
             kill(p->pid, SIGKILL);
             r = waitpid(p->pid, &status, 0);
         }
@@ -433,6 +441,12 @@ void h_proc_kill(h_proc_t **pp)
     }
     s_untrack(p);
     free(p);
+}
+
+void h_proc_signal(h_proc_t *p, int sig)
+{
+    if (p && p->pid > 0)
+        kill(p->pid, sig);
 }
 
 /* ------------------------------------------------------------------ system */
@@ -559,6 +573,126 @@ void h_system_restart_service(h_system_t *sys, const char *name)
     if (*p)
         h_proc_stop(p, 15000);
     *p = s_system_spawn(sys, name);
+}
+
+h_proc_t **h_system_add_copy(h_system_t *sys, const char *name)
+{
+    if (sys->nprocs >= H_MAX_PROCS)
+        fail_msg("harness: too many processes");
+    sys->services[sys->nprocs] = name;
+    sys->procs[sys->nprocs] = s_system_spawn(sys, name);
+    return &sys->procs[sys->nprocs++];
+}
+
+/* ------------------------------------------------------------------ private PostgreSQL */
+
+/* Runs argv (as the postgres user when we are root), output appended to
+ * <dir>/harness.log; returns the exit status. pg_ctl -w -t bounds its own waits. */
+static int s_pg_run(const h_pg_cluster_t *c, const char *const *argv)
+{
+    char log[300];
+    snprintf(log, sizeof log, "%s/harness.log", c->dir);
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        if (chdir("/") != 0)
+            _exit(126);
+        if (geteuid() == 0) {
+            struct passwd *pw = getpwnam("postgres");
+            if (!pw || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+                _exit(126);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (fd >= 0)
+        close(fd);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return s_exit_code(status);
+}
+
+static void s_pg_bin(const char *tool, char *out, size_t size)
+{
+    const char *dir = getenv("PIGEON_PG_BIN");
+    snprintf(out, size, "%s/%s", dir && dir[0] ? dir : "/usr/lib/postgresql/15/bin", tool);
+}
+
+void h_pg_cluster_start(h_pg_cluster_t *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->dir, sizeof c->dir, "/tmp/pigeon-pg-XXXXXX");
+    if (!mkdtemp(c->dir))
+        fail_msg("harness: could not create a cluster directory: %s", strerror(errno));
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam("postgres");
+        if (!pw || chown(c->dir, pw->pw_uid, pw->pw_gid) != 0)
+            fail_msg("harness: running as root needs a postgres OS user to own %s", c->dir);
+    }
+    char initdb[300], data[300];
+    s_pg_bin("initdb", initdb, sizeof initdb);
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    const char *const argv[] = {initdb, "-D",     data, "-E",    "UTF8", "--locale=C.UTF-8",
+                                "-U",   "pigeon", "-A", "trust", NULL};
+    if (s_pg_run(c, argv) != 0)
+        fail_msg("harness: initdb failed (log: %s/harness.log)", c->dir);
+    do
+        c->port = h_free_port();
+    while (c->port == 5432);
+    snprintf(c->url, sizeof c->url, "host=127.0.0.1 port=%d user=pigeon dbname=postgres", c->port);
+    h_pg_cluster_up(c);
+}
+
+void h_pg_cluster_up(h_pg_cluster_t *c)
+{
+    char pg_ctl[300], data[300], log[300], opts[400];
+    s_pg_bin("pg_ctl", pg_ctl, sizeof pg_ctl);
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    snprintf(log, sizeof log, "%s/postgresql.log", c->dir);
+    snprintf(opts, sizeof opts, "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200",
+             c->port, c->dir);
+    const char *const argv[] = {pg_ctl, "-D", data, "-l", log,     "-o", opts,
+                                "-w",   "-t", "30", "-s", "start", NULL};
+    if (s_pg_run(c, argv) != 0)
+        fail_msg("harness: could not start PostgreSQL (log: %s)", log);
+}
+
+void h_pg_cluster_down(h_pg_cluster_t *c)
+{
+    char pg_ctl[300], data[300];
+    s_pg_bin("pg_ctl", pg_ctl, sizeof pg_ctl);
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    const char *const argv[] = {pg_ctl, "-D", data, "-m",   "fast", "-w",
+                                "-t",   "30", "-s", "stop", NULL};
+    if (s_pg_run(c, argv) != 0)
+        fail_msg("harness: could not stop PostgreSQL (log: %s/postgresql.log)", c->dir);
+}
+
+void h_pg_cluster_destroy(h_pg_cluster_t *c)
+{
+    if (!c->dir[0])
+        return;
+    char pg_ctl[300], data[300];
+    s_pg_bin("pg_ctl", pg_ctl, sizeof pg_ctl);
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    const char *const stop[] = {pg_ctl, "-D", data, "-m",   "immediate", "-w",
+                                "-t",   "30", "-s", "stop", NULL};
+    s_pg_run(c, stop); /* fails harmlessly when already stopped */
+    const char *const rm[] = {"/bin/rm", "-rf", c->dir, NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(rm[0], (char *const *)rm);
+        _exit(127);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    c->dir[0] = '\0';
 }
 
 /* ------------------------------------------------------------------ HTTP */

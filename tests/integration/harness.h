@@ -29,9 +29,14 @@ h_proc_t *h_proc_start(const char *binary, const char *const *env);
 /* SIGTERM, wait up to timeout_ms (then SIGKILL); returns the exit status
  * (128+signal when killed) and frees p. */
 int h_proc_stop(h_proc_t **p, int timeout_ms);
+/* Waits up to timeout_ms for the child to exit on its own (then SIGKILL);
+ * returns the exit status (128+signal when killed) and frees p. */
+int h_proc_wait(h_proc_t **p, int timeout_ms);
 /* SIGKILL now and reap; frees p. */
 void h_proc_kill(h_proc_t **p);
 bool h_proc_alive(h_proc_t *p);
+/* Sends sig (SIGSTOP, SIGCONT, ...) to the running child. */
+void h_proc_signal(h_proc_t *p, int sig);
 
 /* A running Pigeon: one database, the named services and one gateway. */
 #define H_MAX_PROCS 16
@@ -53,6 +58,26 @@ void h_system_stop(h_system_t *sys);
 /* Restarts service `name` (after h_proc_kill of it, or live). */
 void h_system_restart_service(h_system_t *sys, const char *name);
 h_proc_t **h_system_proc(h_system_t *sys, const char *name);
+/* Starts one more copy of service `name` on the same database (a replica,
+ * with its own instance id and ports); h_system_stop stops it too. Returns
+ * its slot, for h_proc_kill/h_proc_stop. */
+h_proc_t **h_system_add_copy(h_system_t *sys, const char *name);
+
+/* A private PostgreSQL cluster for a test that stops and starts the server
+ * (the runner's cluster is shared by every test). initdb runs as the
+ * postgres OS user when the test runs as root; binaries from
+ * PIGEON_PG_BIN (default /usr/lib/postgresql/15/bin); a free loopback port,
+ * never 5432. `url` is a superuser conninfo: point PIGEON_TEST_DB_URL at
+ * it (setenv) before h_system_start to run a system on this cluster. */
+typedef struct {
+    char dir[256]; /* data/, socket and log live here */
+    int port;
+    char url[256];
+} h_pg_cluster_t;
+void h_pg_cluster_start(h_pg_cluster_t *c);   /* initdb + start; fails the test when it cannot */
+void h_pg_cluster_down(h_pg_cluster_t *c);    /* pg_ctl stop -m fast */
+void h_pg_cluster_up(h_pg_cluster_t *c);      /* start again, same port and data */
+void h_pg_cluster_destroy(h_pg_cluster_t *c); /* stop if running and remove the directory */
 
 /* One HTTP exchange through libcurl. */
 typedef struct {

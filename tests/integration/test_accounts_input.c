@@ -290,6 +290,7 @@ static void test_body_over_64_kib_is_413(void **state)
     free(body);
 }
 
+/* Neither an API route nor a file of the web client ("/" serves web/index.html). */
 static void test_unknown_routes_are_404(void **state)
 {
     (void)state;
@@ -298,7 +299,7 @@ static void test_unknown_routes_are_404(void **state)
     struct {
         const char *method, *path;
     } routes[] = {
-        {"GET", "/v1/nope"},     {"GET", "/v2/me"},           {"GET", "/"},
+        {"GET", "/v1/nope"},     {"GET", "/v2/me"},           {"GET", "/no-such-file.js"},
         {"POST", "/v1/users"},   {"DELETE", "/v1/me"},        {"GET", "/v1/auth/register"},
         {"GET", "/v1/me/extra"}, {"GET", "/v1/users/1/more"}, {"PUT", "/v1/me"},
     };

@@ -28,15 +28,14 @@ static int s_teardown(void **state)
     return 0;
 }
 
-/* POST /v1/groups by owner naming members; returns the group id. */
-static int64_t s_create(const ct_user_t *owner, const char *policy, const ct_user_t *const *members,
-                        size_t n)
+/* POST /v1/groups by owner naming members (already contacts); returns the
+ * group id. */
+static int64_t s_post_group(const ct_user_t *owner, const char *policy,
+                            const ct_user_t *const *members, size_t n)
 {
     json_t *ids = json_array();
-    for (size_t i = 0; i < n; i++) {
-        ct_add_expect(&s_sys, owner, members[i]->id, "one_way", 201, NULL);
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(ids, json_integer(members[i]->id));
-    }
     h_resp_t r = ct_expect(&s_sys, "POST", "/v1/groups", owner->token,
                            json_pack("{s:s, s:s, s:o}", "name", "pigeon loft", "join_policy",
                                      policy, "member_ids", ids),
@@ -45,6 +44,16 @@ static int64_t s_create(const ct_user_t *owner, const char *policy, const ct_use
     h_resp_free(&r);
     assert_true(id > 0);
     return id;
+}
+
+/* POST /v1/groups by owner naming members, who become its contacts first;
+ * returns the group id. */
+static int64_t s_create(const ct_user_t *owner, const char *policy, const ct_user_t *const *members,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ct_add_expect(&s_sys, owner, members[i]->id, "one_way", 201, NULL);
+    return s_post_group(owner, policy, members, n);
 }
 
 /* POST /v1/messages to a group; the status, and *seq on 201. */
@@ -356,6 +365,74 @@ static void test_a_muted_member_cannot_post(void **state)
     assert_true(h_wait_until(s_refused, &m, 10000));
 }
 
+/* The owner listed first by pigeon-group with the largest id: the router
+ * must still find them in the roster. No waiting between the steps: the
+ * router applies the created change itself when the send, read or mark
+ * comes first. */
+static void test_the_owner_uses_a_new_group_at_once(void **state)
+{
+    (void)state;
+    ct_user_t m1 = ct_user(&s_sys, "gom1"), m2 = ct_user(&s_sys, "gom2");
+    ct_user_t o = ct_user(&s_sys, "goo"); /* created last: the largest id */
+    const ct_user_t *named[] = {&m1, &m2};
+    int64_t gid = s_create(&o, "approval", named, 2);
+    char cid[32], mid[64];
+    snprintf(cid, sizeof cid, "g:%lld", (long long)gid);
+
+    /* the owner's history right after creation: the created message */
+    int64_t seqs[8];
+    assert_int_equal(s_seqs(&o, cid, seqs, 8), 1);
+    assert_int_equal(seqs[0], 1);
+    int64_t seq = 0;
+    assert_int_equal(s_send(&o, gid, "first from the owner", &seq), 201);
+    assert_int_equal(seq, 2);
+    assert_int_equal(s_send(&m1, gid, "a member answers", &seq), 201);
+    assert_int_equal(seq, 3);
+    mc_read(&s_sys, &o, cid, 3, 204, NULL);
+    json_t *conv = s_conv(&o, cid);
+    assert_int_equal(s_int(conv, "read_seq"), 3);
+    assert_int_equal(s_int(conv, "unread"), 0);
+    json_decref(conv);
+    snprintf(mid, sizeof mid, "%s.3", cid);
+    h_resp_t r = mc_recall(&s_sys, &o, mid, 200, NULL); /* the owner recalls a member's */
+    assert_true(json_is_true(json_object_get(r.json, "recalled")));
+    h_resp_free(&r);
+
+    /* a fresh group each time, the owner sending first and at once */
+    for (int i = 0; i < 10; i++) {
+        gid = s_post_group(&o, i % 2 ? "open" : "invite_only", named, 2);
+        seq = 0;
+        assert_int_equal(s_send(&o, gid, "right after creating", &seq), 201);
+        assert_int_equal(seq, 2);
+        snprintf(cid, sizeof cid, "g:%lld", (long long)gid);
+        mc_read(&s_sys, &o, cid, 2, 204, NULL);
+    }
+}
+
+/* An open joiner with the smallest id (listed last by pigeon-group) sends
+ * at once after the join answers, while the router holds the roster from
+ * before the join. */
+static void test_an_open_joiner_posts_at_once(void **state)
+{
+    (void)state;
+    ct_user_t j = ct_user(&s_sys, "gjj"); /* created first: the smallest id */
+    ct_user_t k = ct_user(&s_sys, "gjk"), o = ct_user(&s_sys, "gjo");
+    const ct_user_t *named[] = {&k};
+    int64_t gid = s_create(&o, "open", named, 1);
+    char cid[32], path[128];
+    snprintf(cid, sizeof cid, "g:%lld", (long long)gid);
+    assert_int_equal(s_send(&o, gid, "warm the roster", NULL), 201);
+    assert_int_equal(s_send(&j, gid, "not yet", NULL), 403);
+    s_path(path, sizeof path, "/v1/groups/%lld/join", gid, 0);
+    ct_check(&s_sys, "POST", path, j.token, json_object(), 200, NULL);
+    int64_t seq = 0;
+    assert_int_equal(s_send(&j, gid, "just joined", &seq), 201);
+    assert_int_equal(seq, 4); /* created, owner, joined, this */
+    int64_t seqs[8];
+    assert_int_equal(s_seqs(&j, cid, seqs, 8), 2);
+    assert_int_equal(seqs[0], 3);
+}
+
 int main(void)
 {
     if (!h_have_binary("pigeon-router") || !h_have_binary("pigeon-group")) {
@@ -367,6 +444,8 @@ int main(void)
         cmocka_unit_test(test_invite_only_group_is_404_to_strangers),
         cmocka_unit_test(test_approved_join_names_the_approver),
         cmocka_unit_test(test_a_muted_member_cannot_post),
+        cmocka_unit_test(test_the_owner_uses_a_new_group_at_once),
+        cmocka_unit_test(test_an_open_joiner_posts_at_once),
     };
     return h_finish(cmocka_run_group_tests(tests, s_setup, s_teardown));
 }
