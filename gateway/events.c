@@ -11,11 +11,11 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pubsub_follow.h"
 #include "ws.h"
 
 #define GW_MAX_HANDLERS 8
-#define GW_MAX_PUBLISHERS 64 /* instances of all publishing services together */
-#define GW_POLL_MS 250       /* how soon a stop or a registry change is noticed */
+#define GW_POLL_MS 250 /* how soon a stop or a registry change is noticed */
 
 /* Services whose instances may publish events the gateway needs (an
  * instance without a pub endpoint is skipped). */
@@ -38,13 +38,6 @@ struct gw_events {
     atomic_bool stop;                      /* asks the thread to return */
     gw_ws_t *ws;                           /* per-user topics, or NULL (set before start) */
 };
-
-/* What the thread owns (on its stack). */
-typedef struct {
-    pc_subscriber_t *sub;                          /* the SUB socket */
-    char endpoints[GW_MAX_PUBLISHERS][128];        /* connected publishers */
-    size_t count;                                  /* entries in endpoints */
-} gw_sub_state_t;
 
 gw_events_t *gw_events_new(pc_registry_t *reg, pc_metrics_t *metrics)
 {
@@ -69,58 +62,17 @@ int gw_events_on(gw_events_t *ev, const char *topic, gw_event_fn fn, void *arg)
     return 0;
 }
 
-static bool s_in(char (*list)[128], size_t n, const char *endpoint)
+/* After each sync: the ready tracking and the gauge. */
+static void s_synced(gw_events_t *ev, const pc_sub_follow_t *follow)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], endpoint) == 0)
-            return true;
-    return false;
-}
-
-/* Makes the SUB's connections equal to the live publishers. O(n^2) in the
- * number of publishers, fine for dozens. */
-static void s_sync(gw_events_t *ev, gw_sub_state_t *st)
-{
-    char want[GW_MAX_PUBLISHERS][128];
-    char ids[GW_MAX_PUBLISHERS][64];
-    size_t nwant = 0;
-    for (size_t s = 0; s < sizeof s_publishers / sizeof s_publishers[0]; s++) {
-        pc_instance_t inst[GW_MAX_PUBLISHERS];
-        size_t n = pc_registry_lookup(ev->registry, s_publishers[s], inst, GW_MAX_PUBLISHERS);
-        if (n > GW_MAX_PUBLISHERS)
-            n = GW_MAX_PUBLISHERS;
-        for (size_t i = 0; i < n && nwant < GW_MAX_PUBLISHERS; i++)
-            if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub)) {
-                snprintf(ids[nwant], sizeof ids[0], "%s", inst[i].instance);
-                snprintf(want[nwant++], sizeof want[0], "%s", inst[i].pub);
-            }
+    if (ev->ws) { /* ready waits for the live publishers only */
+        char ids[PC_SUB_FOLLOW_MAX][64];
+        size_t n = pc_sub_follow_instances(follow, ids, PC_SUB_FOLLOW_MAX);
+        gw_ws_events_publishers(ev->ws, ids, n, pc_mono_ms());
     }
-    for (size_t i = 0; i < st->count;) {
-        if (s_in(want, nwant, st->endpoints[i])) {
-            i++;
-            continue;
-        }
-        pc_subscriber_disconnect(st->sub, st->endpoints[i]);
-        pc_info("disconnected from publisher %s", st->endpoints[i]);
-        st->count--;
-        if (i != st->count)
-            memcpy(st->endpoints[i], st->endpoints[st->count], sizeof st->endpoints[0]);
-    }
-    for (size_t i = 0; i < nwant; i++) {
-        if (s_in(st->endpoints, st->count, want[i]))
-            continue;
-        if (pc_subscriber_connect(st->sub, want[i]) < 0) {
-            pc_warn("could not connect to publisher %s", want[i]);
-            continue;
-        }
-        pc_info("connected to publisher %s", want[i]);
-        memcpy(st->endpoints[st->count++], want[i], sizeof want[0]);
-    }
-    if (ev->ws) /* ready waits for the live publishers only */
-        gw_ws_events_publishers(ev->ws, ids, nwant, pc_mono_ms());
     pc_metrics_gauge(ev->metrics, "pigeon_gateway_publishers",
                      "Publishers the gateway's events socket is connected to", NULL,
-                     (double)st->count);
+                     (double)pc_sub_follow_count(follow));
 }
 
 static void s_deliver(gw_events_t *ev, const pc_event_t *e)
@@ -149,37 +101,38 @@ static void s_deliver(gw_events_t *ev, const pc_event_t *e)
 static void *s_run(void *arg)
 {
     gw_events_t *ev = arg;
-    gw_sub_state_t st = {.sub = pc_subscriber_new()};
-    uint64_t version = 0;
-    bool synced = false;
-    if (!st.sub) {
+    pc_subscriber_t *sub = pc_subscriber_new();
+    pc_sub_follow_t *follow =
+        sub ? pc_sub_follow_new(sub, ev->registry, s_publishers,
+                                sizeof s_publishers / sizeof s_publishers[0])
+            : NULL;
+    if (!follow) {
         pc_error("could not create the events socket");
+        pc_subscriber_destroy(&sub);
         return NULL;
     }
+    pc_sub_follow_set_log(follow, "connected to publisher", "disconnected from publisher");
     for (size_t i = 0; i < ev->ntopics; i++)
-        pc_subscriber_subscribe(st.sub, ev->topics[i].topic);
+        pc_subscriber_subscribe(sub, ev->topics[i].topic);
     while (!atomic_load(&ev->stop)) {
-        uint64_t v = pc_registry_version(ev->registry);
-        if (!synced || v != version) {
-            s_sync(ev, &st);
-            version = v;
-            synced = true;
-        }
+        if (pc_sub_follow_update(follow))
+            s_synced(ev, follow);
         zmq_pollitem_t items[2] = {
-            {zsock_resolve(pc_subscriber_socket(st.sub)), 0, ZMQ_POLLIN, 0},
+            {zsock_resolve(pc_subscriber_socket(sub)), 0, ZMQ_POLLIN, 0},
             {NULL, ev->ws ? gw_ws_events_fd(ev->ws) : -1, ZMQ_POLLIN, 0},
         };
         int wait = ev->ws ? gw_ws_events_timeout(ev->ws, pc_mono_ms(), GW_POLL_MS) : GW_POLL_MS;
         if (zmq_poll(items, ev->ws ? 2 : 1, wait) < 0)
             continue; /* EINTR: our own flag decides, not czmq's */
         if (ev->ws) /* subscriptions asked for by the loops, ready deadlines */
-            gw_ws_events_pump(ev->ws, st.sub, pc_mono_ms());
+            gw_ws_events_pump(ev->ws, sub, pc_mono_ms());
         /* Drain rule: keep reading while messages wait; one per wake-up stalls. */
         pc_event_t e;
-        while (pc_subscriber_recv(st.sub, &e) == 1)
+        while (pc_subscriber_recv(sub, &e) == 1)
             s_deliver(ev, &e);
     }
-    pc_subscriber_destroy(&st.sub);
+    pc_sub_follow_destroy(&follow);
+    pc_subscriber_destroy(&sub);
     return NULL;
 }
 

@@ -22,23 +22,18 @@
     "id, u.username, u.nickname, u.avatar_media_id, u.add_policy, "                                \
     "(extract(epoch FROM u.created_at) * 1000000)::bigint"
 
-static int64_t s_int64(const PGresult *res, int row, int col)
-{
-    return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 /* Fills *u from the first columns of a row selected with S_USER_COLS. */
 static void s_user_from_row(const PGresult *res, int row, auth_user_t *u)
 {
     memset(u, 0, sizeof *u);
-    u->id = s_int64(res, row, 0);
+    u->id = pc_db_i64(res, row, 0);
     snprintf(u->username, sizeof u->username, "%s", PQgetvalue(res, row, 1));
     snprintf(u->nickname, sizeof u->nickname, "%s", PQgetvalue(res, row, 2));
     u->has_avatar = !PQgetisnull(res, row, 3);
     if (u->has_avatar)
-        u->avatar_media_id = s_int64(res, row, 3);
+        u->avatar_media_id = pc_db_i64(res, row, 3);
     snprintf(u->add_policy, sizeof u->add_policy, "%s", PQgetvalue(res, row, 4));
-    u->created_at_us = s_int64(res, row, 5);
+    u->created_at_us = pc_db_i64(res, row, 5);
 }
 
 /* Copies every row of a S_USER_COLS result into a new array. */
@@ -94,8 +89,8 @@ pc_status_t auth_store_rate_hit(pc_db_t *db, const char *key, int *hits, int *re
     if (PQntuples(res) != 1) {
         status = PC_INTERNAL;
     } else {
-        *hits = (int)s_int64(res, 0, 0);
-        *retry_after_s = (int)s_int64(res, 0, 1);
+        *hits = (int)pc_db_i64(res, 0, 0);
+        *retry_after_s = (int)pc_db_i64(res, 0, 1);
     }
     PQclear(res);
     return status;
@@ -155,16 +150,9 @@ pc_status_t auth_store_users_by_ids(pc_db_t *db, const int64_t *ids, size_t n, a
     *n_out = 0;
     if (n == 0)
         return PC_OK;
-    /* An array literal "{1,2,3}": at most 21 bytes per id. */
-    char *array = malloc(n * 21 + 3);
+    char *array = pc_db_int8_array(ids, n);
     if (array == NULL)
         return PC_INTERNAL;
-    size_t len = 0;
-    array[len++] = '{';
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)sprintf(array + len, "%s%" PRId64, i ? "," : "", ids[i]);
-    array[len++] = '}';
-    array[len] = '\0';
     const char *params[1] = {array};
     pc_status_t status = PC_OK;
     PGresult *res = pc_db_query(db, &status, sql, 1, params);
@@ -240,12 +228,12 @@ static pc_status_t s_rarest_grams(pc_db_t *db, const char *grams, size_t n, char
         for (int i = 0; i < rows; i++) {
             if (chosen[i])
                 continue;
-            int64_t c = s_int64(res, i, 1), bc = best < 0 ? 0 : s_int64(res, best, 1);
+            int64_t c = pc_db_i64(res, i, 1), bc = best < 0 ? 0 : pc_db_i64(res, best, 1);
             if (best < 0 || c < bc ||
                 (c == bc && s_spread(i, chosen, rows) > s_spread(best, chosen, rows)))
                 best = i;
         }
-        int64_t count = s_int64(res, best, 1);
+        int64_t count = pc_db_i64(res, best, 1);
         if (count == 0) { /* no nickname holds this bigram */
             out[0] = '\0';
             *n_out = 0;
@@ -463,7 +451,7 @@ pc_status_t auth_store_create_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN
     if (res == NULL)
         return status;
     if (PQntuples(res) == 1)
-        *expires_at_us = s_int64(res, 0, 0);
+        *expires_at_us = pc_db_i64(res, 0, 0);
     else
         status = PC_INTERNAL;
     PQclear(res);
@@ -491,8 +479,8 @@ pc_status_t auth_store_live_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN_H
                bin_len != AUTH_TOKEN_HASH_LEN) {
         status = PC_INTERNAL;
     } else {
-        *user_id = s_int64(res, 0, 0);
-        *expires_at_us = s_int64(res, 0, 1);
+        *user_id = pc_db_i64(res, 0, 0);
+        *expires_at_us = pc_db_i64(res, 0, 1);
     }
     PQclear(res);
     return status;
@@ -539,7 +527,7 @@ pc_status_t auth_store_create_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH
     if (res == NULL)
         return status;
     if (PQntuples(res) == 1)
-        *expires_at_us = s_int64(res, 0, 0);
+        *expires_at_us = pc_db_i64(res, 0, 0);
     else
         status = PC_NOT_FOUND;
     PQclear(res);
@@ -571,8 +559,8 @@ pc_status_t auth_store_redeem_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH
                bin_len != AUTH_TOKEN_HASH_LEN) {
         status = PC_INTERNAL;
     } else {
-        *user_id = s_int64(res, 0, 0);
-        *expires_at_us = s_int64(res, 0, 1);
+        *user_id = pc_db_i64(res, 0, 0);
+        *expires_at_us = pc_db_i64(res, 0, 1);
     }
     PQclear(res);
     return status;

@@ -7,6 +7,7 @@
  * network, so a worker never piles up behind a dead server. */
 #include "db.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,52 @@ PGresult *pc_db_exec_script(pc_db_t *db, pc_status_t *status, const char *sql)
 const char *pc_db_last_sqlstate(const pc_db_t *db)
 {
     return db->sqlstate;
+}
+
+pc_status_t pc_db_exec(pc_db_t *db, const char *sql, int nparams, const char *const *values)
+{
+    pc_status_t st;
+    PGresult *res = pc_db_query(db, &st, sql, nparams, values);
+    if (res == NULL)
+        return st;
+    PQclear(res);
+    return PC_OK;
+}
+
+pc_db_num_t pc_db_num(int64_t v)
+{
+    pc_db_num_t n;
+    snprintf(n.s, sizeof n.s, "%" PRId64, v);
+    return n;
+}
+
+int64_t pc_db_i64(const PGresult *res, int row, int col)
+{
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+char *pc_db_text(const PGresult *res, int row, int col, bool *oom)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    char *s = strdup(PQgetvalue(res, row, col));
+    if (s == NULL)
+        *oom = true;
+    return s;
+}
+
+char *pc_db_int8_array(const int64_t *ids, size_t n)
+{
+    size_t cap = 2 + n * 21 + 1; /* 20 characters and a comma per id */
+    char *s = malloc(cap);
+    if (s == NULL)
+        return NULL;
+    size_t at = 0;
+    s[at++] = '{';
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(s + at, cap - at, "%s%" PRId64, i ? "," : "", ids[i]);
+    snprintf(s + at, cap - at, "}");
+    return s;
 }
 
 pc_status_t pc_db_begin(pc_db_t *db)

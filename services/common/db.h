@@ -9,6 +9,8 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "metrics.h"
 #include "status.h"
@@ -49,6 +51,25 @@ PGresult *pc_db_query_bin(pc_db_t *db, pc_status_t *status, const char *sql, int
  * holding client input. Result and *status as for pc_db_query; the result is
  * the last statement's. */
 PGresult *pc_db_exec_script(pc_db_t *db, pc_status_t *status, const char *sql);
+
+/* Like pc_db_query for a statement whose rows are not needed: PC_OK, or
+ * the status pc_db_query set. */
+pc_status_t pc_db_exec(pc_db_t *db, const char *sql, int nparams, const char *const *values);
+
+/* An int64 as a text parameter: room for any value in decimal, sign and NUL. */
+typedef struct {
+    char s[24]; /* the digits */
+} pc_db_num_t;
+pc_db_num_t pc_db_num(int64_t v);
+
+/* An int8 column of a text-format result (0 for SQL NULL). */
+int64_t pc_db_i64(const PGresult *res, int row, int col);
+
+/* malloc'd copy of a text column, NULL for SQL NULL; *oom set when a copy failed. */
+char *pc_db_text(const PGresult *res, int row, int col, bool *oom);
+
+/* "{1,2,3}": ids as a bigint[] literal parameter; malloc'd, NULL on OOM. O(n). */
+char *pc_db_int8_array(const int64_t *ids, size_t n);
 
 /* The SQLSTATE of the last failed query on this connection ("" if none). */
 const char *pc_db_last_sqlstate(const pc_db_t *db);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "auth_client.h"
 #include "group.pb-c.h"
 #include "grp_rules.h"
 #include "grp_store.h"
@@ -52,7 +53,7 @@ int64_t grp_caller(pc_call_t *call);
 int grp_store_failed(pc_call_t *call, int status, const char *what);
 
 /* Users from pigeon-auth, looked up by id. */
-typedef struct grp_users grp_users_t;
+typedef auth_client_users_t grp_users_t;
 /* Fetches the users named in ids (duplicates and ids <= 0 ignored; unknown
  * ones left out), in batches of 500. On failure answers the call (503/504
  * passed on, else 500) and returns that status; PC_OK with *out otherwise. */

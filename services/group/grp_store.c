@@ -7,23 +7,13 @@
 
 #include "grp_store_util.h"
 
-char *grp_store_text(const PGresult *res, int row, int col, bool *oom)
-{
-    if (PQgetisnull(res, row, col))
-        return NULL;
-    char *s = strdup(PQgetvalue(res, row, col));
-    if (s == NULL)
-        *oom = true;
-    return s;
-}
-
 bool grp_store_group_row(const PGresult *res, int row, int col, grp_group_row_t *out)
 {
     bool oom = false;
     memset(out, 0, sizeof *out);
     out->id = grp_i64(res, row, col);
-    out->name = grp_store_text(res, row, col + 1, &oom);
-    out->description = grp_store_text(res, row, col + 2, &oom);
+    out->name = pc_db_text(res, row, col + 1, &oom);
+    out->description = pc_db_text(res, row, col + 2, &oom);
     out->owner_id = grp_i64(res, row, col + 3);
     out->policy = grp_policy_parse(PQgetvalue(res, row, col + 4));
     out->member_count = (int32_t)grp_i64(res, row, col + 5);
@@ -85,7 +75,7 @@ static pc_status_t s_group_rows(PGresult *res, grp_group_row_t **rows, size_t *n
 pc_status_t grp_store_get_group(pc_db_t *db, int64_t id, bool for_update, grp_group_row_t *out,
                                 bool *found)
 {
-    grp_num_t g = grp_num(id);
+    pc_db_num_t g = pc_db_num(id);
     const char *params[] = {g.s};
     pc_status_t st = PC_OK;
     PGresult *res =
@@ -124,7 +114,7 @@ pc_status_t grp_store_create_group(pc_db_t *db, const char *name, const char *na
                                    const char *grams, const char *description, grp_policy_t policy,
                                    int64_t owner, grp_group_row_t *out)
 {
-    grp_num_t o = grp_num(owner);
+    pc_db_num_t o = pc_db_num(owner);
     const char *params[] = {name, name_key, description, o.s, grp_policy_name(policy)};
     pc_status_t st = PC_OK;
     PGresult *res =
@@ -137,7 +127,7 @@ pc_status_t grp_store_create_group(pc_db_t *db, const char *name, const char *na
     bool found = false;
     st = s_one_group(res, out, &found);
     if (st == PC_OK) {
-        grp_num_t g = grp_num(out->id);
+        pc_db_num_t g = pc_db_num(out->id);
         st = s_set_grams(db, g.s, grams);
     }
     return st;
@@ -147,7 +137,7 @@ pc_status_t grp_store_update_group(pc_db_t *db, int64_t id, const char *name, co
                                    const char *grams, bool set_description, const char *description,
                                    grp_policy_t policy, grp_group_row_t *out)
 {
-    grp_num_t g = grp_num(id);
+    pc_db_num_t g = pc_db_num(id);
     const char *params[] = {
         g.s, name, name_key, set_description ? "t" : "f", description, grp_policy_name(policy)};
     pc_status_t st = PC_OK;
@@ -171,7 +161,7 @@ pc_status_t grp_store_update_group(pc_db_t *db, int64_t id, const char *name, co
 
 pc_status_t grp_store_dismiss(pc_db_t *db, int64_t id, int64_t actor)
 {
-    grp_num_t g = grp_num(id), a = grp_num(actor);
+    pc_db_num_t g = pc_db_num(id), a = pc_db_num(actor);
     const char *params[] = {g.s, a.s};
     pc_status_t st = PC_OK;
     PGresult *res =
@@ -187,7 +177,7 @@ pc_status_t grp_store_dismiss(pc_db_t *db, int64_t id, int64_t actor)
 
 pc_status_t grp_store_my_groups(pc_db_t *db, int64_t user, grp_group_row_t **rows, size_t *n)
 {
-    grp_num_t u = grp_num(user);
+    pc_db_num_t u = pc_db_num(user);
     const char *params[] = {u.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -226,7 +216,7 @@ static pc_status_t s_one_member(PGresult *res, grp_member_row_t *out, bool *foun
 pc_status_t grp_store_get_member(pc_db_t *db, int64_t group, int64_t user, grp_member_row_t *out,
                                  bool *found)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user);
     const char *params[] = {g.s, u.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -241,7 +231,7 @@ pc_status_t grp_store_get_member(pc_db_t *db, int64_t group, int64_t user, grp_m
 pc_status_t grp_store_add_member(pc_db_t *db, int64_t group, int64_t user, grp_role_t role,
                                  bool *added, grp_member_row_t *out)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user);
     const char *params[] = {g.s, u.s, grp_role_name(role)};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -268,7 +258,7 @@ pc_status_t grp_store_add_member(pc_db_t *db, int64_t group, int64_t user, grp_r
 
 pc_status_t grp_store_remove_member(pc_db_t *db, int64_t group, int64_t user, bool *removed)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user);
     const char *params[] = {g.s, u.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -301,7 +291,7 @@ static pc_status_t s_update_member(pc_db_t *db, const char *sql, int nparams,
 pc_status_t grp_store_set_role(pc_db_t *db, int64_t group, int64_t user, grp_role_t role,
                                grp_member_row_t *out)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user);
     const char *params[] = {g.s, u.s, grp_role_name(role)};
     return s_update_member(db,
                            "UPDATE grp.members AS m SET role = $3 WHERE group_id = $1"
@@ -312,7 +302,7 @@ pc_status_t grp_store_set_role(pc_db_t *db, int64_t group, int64_t user, grp_rol
 pc_status_t grp_store_set_mute(pc_db_t *db, int64_t group, int64_t user, int64_t muted_until_us,
                                grp_member_row_t *out)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user), t = grp_num(muted_until_us);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user), t = pc_db_num(muted_until_us);
     const char *params[] = {g.s, u.s, muted_until_us > 0 ? t.s : NULL};
     return s_update_member(db,
                            "UPDATE grp.members AS m SET muted_until ="
@@ -323,7 +313,7 @@ pc_status_t grp_store_set_mute(pc_db_t *db, int64_t group, int64_t user, int64_t
 
 pc_status_t grp_store_transfer(pc_db_t *db, int64_t group, int64_t from, int64_t to)
 {
-    grp_num_t g = grp_num(group), f = grp_num(from), t = grp_num(to);
+    pc_db_num_t g = pc_db_num(group), f = pc_db_num(from), t = pc_db_num(to);
     const char *params[] = {g.s, f.s, t.s};
     pc_status_t st = PC_OK;
     /* Demote first: the partial unique index allows one owner at a time. */
@@ -345,7 +335,7 @@ pc_status_t grp_store_transfer(pc_db_t *db, int64_t group, int64_t from, int64_t
 
 pc_status_t grp_store_list_members(pc_db_t *db, int64_t group, grp_member_row_t **rows, size_t *n)
 {
-    grp_num_t g = grp_num(group);
+    pc_db_num_t g = pc_db_num(group);
     const char *params[] = {g.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -372,7 +362,7 @@ pc_status_t grp_store_list_members(pc_db_t *db, int64_t group, grp_member_row_t 
 pc_status_t grp_store_member_ids(pc_db_t *db, int64_t group, bool admins_only, int64_t **ids,
                                  size_t *n)
 {
-    grp_num_t g = grp_num(group);
+    pc_db_num_t g = pc_db_num(group);
     const char *params[] = {g.s, admins_only ? "t" : "f"};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,

@@ -46,7 +46,7 @@ static bool s_request_row(const PGresult *res, int row, grp_request_row_t *out)
     out->id = grp_i64(res, row, 0);
     out->group_id = grp_i64(res, row, 1);
     out->user_id = grp_i64(res, row, 2);
-    out->message = grp_store_text(res, row, 3, &oom);
+    out->message = pc_db_text(res, row, 3, &oom);
     snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, row, 4));
     out->created_us = grp_i64(res, row, 5);
     return !oom;
@@ -55,7 +55,7 @@ static bool s_request_row(const PGresult *res, int row, grp_request_row_t *out)
 pc_status_t grp_store_insert_request(pc_db_t *db, int64_t group, int64_t user, const char *message,
                                      grp_request_row_t *out)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user);
     const char *params[] = {g.s, u.s, message};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -71,7 +71,7 @@ pc_status_t grp_store_insert_request(pc_db_t *db, int64_t group, int64_t user, c
 
 pc_status_t grp_store_has_pending(pc_db_t *db, int64_t group, int64_t user, bool *pending)
 {
-    grp_num_t g = grp_num(group), u = grp_num(user);
+    pc_db_num_t g = pc_db_num(group), u = pc_db_num(user);
     const char *params[] = {g.s, u.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -88,7 +88,7 @@ pc_status_t grp_store_has_pending(pc_db_t *db, int64_t group, int64_t user, bool
 pc_status_t grp_store_get_request(pc_db_t *db, int64_t id, bool for_update, grp_request_row_t *out,
                                   bool *found)
 {
-    grp_num_t r = grp_num(id);
+    pc_db_num_t r = pc_db_num(id);
     const char *params[] = {r.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -108,7 +108,7 @@ pc_status_t grp_store_get_request(pc_db_t *db, int64_t id, bool for_update, grp_
 pc_status_t grp_store_finish_request(pc_db_t *db, int64_t id, const char *status,
                                      int64_t decided_by, bool *changed)
 {
-    grp_num_t r = grp_num(id), d = grp_num(decided_by);
+    pc_db_num_t r = pc_db_num(id), d = pc_db_num(decided_by);
     const char *params[] = {r.s, status, d.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -124,7 +124,7 @@ pc_status_t grp_store_finish_request(pc_db_t *db, int64_t id, const char *status
 
 pc_status_t grp_store_list_requests(pc_db_t *db, int64_t group, grp_request_row_t **rows, size_t *n)
 {
-    grp_num_t g = grp_num(group);
+    pc_db_num_t g = pc_db_num(group);
     const char *params[] = {g.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -152,29 +152,14 @@ pc_status_t grp_store_list_requests(pc_db_t *db, int64_t group, grp_request_row_
 
 /* --- the outbox --- */
 
-/* "{1,2,3}" for a bigint[] parameter; the caller frees it. */
-static char *s_id_array(const int64_t *ids, size_t n)
-{
-    char *out = malloc(n * 21 + 3);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    out[o++] = '{';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)sprintf(out + o, "%s%" PRId64, i ? "," : "", ids[i]);
-    out[o++] = '}';
-    out[o] = '\0';
-    return out;
-}
-
 pc_status_t grp_store_add_change(pc_db_t *db, int64_t group, const char *kind, int64_t actor,
                                  const int64_t *users, size_t n, const char *role,
                                  const char *system_text, int64_t *id)
 {
-    char *array = s_id_array(users, n);
+    char *array = pc_db_int8_array(users, n);
     if (array == NULL)
         return PC_INTERNAL;
-    grp_num_t g = grp_num(group), a = grp_num(actor);
+    pc_db_num_t g = pc_db_num(group), a = pc_db_num(actor);
     const char *params[] = {g.s, kind, a.s, array, role, system_text};
     pc_status_t st = PC_OK;
     /* The lock is held until commit, so a smaller id can never become
@@ -222,7 +207,7 @@ static bool s_parse_ids(const char *text, int64_t **ids, size_t *n)
 pc_status_t grp_store_changes(pc_db_t *db, int64_t after_id, int limit, grp_change_row_t **rows,
                               size_t *n)
 {
-    grp_num_t a = grp_num(after_id), l = grp_num(limit);
+    pc_db_num_t a = pc_db_num(after_id), l = pc_db_num(limit);
     const char *params[] = {a.s, l.s};
     pc_status_t st = PC_OK;
     PGresult *res =
@@ -244,8 +229,8 @@ pc_status_t grp_store_changes(pc_db_t *db, int64_t after_id, int limit, grp_chan
         snprintf(c->kind, sizeof c->kind, "%s", PQgetvalue(res, r, 2));
         c->actor_id = grp_i64(res, r, 3);
         oom = !s_parse_ids(PQgetvalue(res, r, 4), &c->user_ids, &c->n_users);
-        c->role = grp_store_text(res, r, 5, &oom);
-        c->system_text = grp_store_text(res, r, 6, &oom);
+        c->role = pc_db_text(res, r, 5, &oom);
+        c->system_text = pc_db_text(res, r, 6, &oom);
         c->at_us = grp_i64(res, r, 7);
     }
     PQclear(res);
@@ -260,7 +245,7 @@ pc_status_t grp_store_changes(pc_db_t *db, int64_t after_id, int limit, grp_chan
 
 pc_status_t grp_store_last_change(pc_db_t *db, int64_t group, int64_t *id)
 {
-    grp_num_t g = grp_num(group);
+    pc_db_num_t g = pc_db_num(group);
     const char *params[] = {g.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -308,8 +293,8 @@ pc_status_t grp_store_search(pc_db_t *db, const char *q_key, const char *grams, 
                              const char *prefix_end, int64_t after_count, int64_t after_id,
                              int limit, grp_group_row_t **rows, size_t *n)
 {
-    grp_num_t k = grp_num((int64_t)n_grams), c = grp_num(after_count), a = grp_num(after_id),
-              l = grp_num(limit);
+    pc_db_num_t k = pc_db_num((int64_t)n_grams), c = pc_db_num(after_count), a = pc_db_num(after_id),
+              l = pc_db_num(limit);
     pc_status_t st = PC_OK;
     /* 1. A popular query: walk the listed groups in page order, testing the
      *    name, and stop at the page size. Fills the page after a few hundred

@@ -13,23 +13,6 @@
     "id, uploader_id, kind, mime, size, sha256, coalesce(width, 0), coalesce(height, 0), " \
     "coalesce(duration_ms, -1), (extract(epoch from created_at) * 1000000)::int8"
 
-/* Room for any int64 in decimal, sign and NUL. */
-typedef struct {
-    char s[24]; /* the digits */
-} s_num_t;
-
-static s_num_t s_num(int64_t v)
-{
-    s_num_t n;
-    snprintf(n.s, sizeof n.s, "%" PRId64, v);
-    return n;
-}
-
-static int64_t s_i64(const PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 static void s_copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src);
@@ -38,22 +21,22 @@ static void s_copy(char *dst, size_t size, const char *src)
 /* A row in S_COLUMNS order. */
 static void s_row(const PGresult *res, int r, media_row_t *row)
 {
-    row->id = s_i64(res, r, 0);
-    row->uploader_id = s_i64(res, r, 1);
+    row->id = pc_db_i64(res, r, 0);
+    row->uploader_id = pc_db_i64(res, r, 1);
     s_copy(row->kind, sizeof row->kind, PQgetvalue(res, r, 2));
     s_copy(row->mime, sizeof row->mime, PQgetvalue(res, r, 3));
-    row->size = s_i64(res, r, 4);
+    row->size = pc_db_i64(res, r, 4);
     s_copy(row->sha256, sizeof row->sha256, PQgetvalue(res, r, 5));
-    row->width = (int32_t)s_i64(res, r, 6);
-    row->height = (int32_t)s_i64(res, r, 7);
-    row->duration_ms = s_i64(res, r, 8);
-    row->created_us = s_i64(res, r, 9);
+    row->width = (int32_t)pc_db_i64(res, r, 6);
+    row->height = (int32_t)pc_db_i64(res, r, 7);
+    row->duration_ms = pc_db_i64(res, r, 8);
+    row->created_us = pc_db_i64(res, r, 9);
 }
 
 int media_store_insert(pc_db_t *db, media_row_t *row)
 {
-    s_num_t up = s_num(row->uploader_id), size = s_num(row->size), w = s_num(row->width),
-            h = s_num(row->height), d = s_num(row->duration_ms);
+    pc_db_num_t up = pc_db_num(row->uploader_id), size = pc_db_num(row->size), w = pc_db_num(row->width),
+            h = pc_db_num(row->height), d = pc_db_num(row->duration_ms);
     const char *values[] = {up.s,
                             row->kind,
                             row->mime,
@@ -72,8 +55,8 @@ int media_store_insert(pc_db_t *db, media_row_t *row)
         8, values);
     if (res == NULL)
         return st;
-    row->id = s_i64(res, 0, 0);
-    row->created_us = s_i64(res, 0, 1);
+    row->id = pc_db_i64(res, 0, 0);
+    row->created_us = pc_db_i64(res, 0, 1);
     PQclear(res);
     return PC_OK;
 }
@@ -81,7 +64,7 @@ int media_store_insert(pc_db_t *db, media_row_t *row)
 int media_store_get(pc_db_t *db, int64_t id, media_row_t *row, bool *found)
 {
     *found = false;
-    s_num_t n = s_num(id);
+    pc_db_num_t n = pc_db_num(id);
     const char *values[] = {n.s};
     pc_status_t st;
     PGresult *res =
@@ -97,27 +80,12 @@ int media_store_get(pc_db_t *db, int64_t id, media_row_t *row, bool *found)
     return PC_OK;
 }
 
-/* "{1,2,3}": an int8[] literal. */
-static char *s_array(const int64_t *ids, size_t n)
-{
-    size_t cap = 2 + n * 21 + 1;
-    char *s = malloc(cap);
-    if (s == NULL)
-        return NULL;
-    size_t at = 0;
-    s[at++] = '{';
-    for (size_t i = 0; i < n; i++)
-        at += (size_t)snprintf(s + at, cap - at, "%s%" PRId64, i ? "," : "", ids[i]);
-    snprintf(s + at, cap - at, "}");
-    return s;
-}
-
 int media_store_get_many(pc_db_t *db, const int64_t *ids, size_t n, media_row_t **rows,
                          size_t *count)
 {
     *rows = NULL;
     *count = 0;
-    char *arr = s_array(ids, n);
+    char *arr = pc_db_int8_array(ids, n);
     if (arr == NULL)
         return PC_INTERNAL;
     const char *values[] = {arr};
@@ -187,7 +155,7 @@ done:
 
 int media_store_put_thumb(pc_db_t *db, const char *sha, const media_thumb_row_t *thumb)
 {
-    s_num_t w = s_num(thumb->width), h = s_num(thumb->height);
+    pc_db_num_t w = pc_db_num(thumb->width), h = pc_db_num(thumb->height);
     const char *values[] = {sha, thumb->mime, w.s, h.s, (const char *)thumb->data};
     const int lengths[] = {0, 0, 0, 0, (int)thumb->len};
     const int formats[] = {0, 0, 0, 0, 1};

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "auth_client.h"
 #include "rel_store.h"
 #include "relationship.pb-c.h"
 #include "rpc_server.h"
@@ -32,7 +33,7 @@ int rel_h_is_contact(pc_call_t *call);
 /* --- shared helpers (rel_users.c) --- */
 
 /* Users from pigeon-auth, looked up by id. */
-typedef struct rel_users rel_users_t;
+typedef auth_client_users_t rel_users_t;
 
 /* Fetches the users named in ids (duplicates and ids <= 0 ignored; unknown
  * ones are left out), in batches. On failure answers the call (503/504 as

@@ -13,37 +13,9 @@
 
 #define S_US(col) "(extract(epoch from " col ") * 1000000)::int8"
 
-/* Room for any int64 in decimal, sign and NUL. */
-typedef struct {
-    char s[24]; /* the digits */
-} s_num_t;
-
-static s_num_t s_num(int64_t v)
-{
-    s_num_t n;
-    snprintf(n.s, sizeof n.s, "%" PRId64, v);
-    return n;
-}
-
-static int64_t s_i64(const PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 static bool s_bool(const PGresult *res, int row, int col)
 {
     return PQgetvalue(res, row, col)[0] == 't';
-}
-
-/* malloc'd copy of a text column, NULL for SQL NULL. *oom set when a copy failed. */
-static char *s_text(const PGresult *res, int row, int col, bool *oom)
-{
-    if (PQgetisnull(res, row, col))
-        return NULL;
-    char *s = strdup(PQgetvalue(res, row, col));
-    if (s == NULL)
-        *oom = true;
-    return s;
 }
 
 static rel_kind_t s_kind(const PGresult *res, int row, int col)
@@ -80,8 +52,8 @@ void rel_request_rows_free(rel_request_row_t *rows, size_t n)
 
 pc_status_t rel_store_lock_pair(pc_db_t *db, int64_t a, int64_t b)
 {
-    s_num_t lo = s_num(a < b ? a : b);
-    s_num_t hi = s_num(a < b ? b : a);
+    pc_db_num_t lo = pc_db_num(a < b ? a : b);
+    pc_db_num_t hi = pc_db_num(a < b ? b : a);
     const char *params[] = {lo.s, hi.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -95,7 +67,7 @@ pc_status_t rel_store_lock_pair(pc_db_t *db, int64_t a, int64_t b)
 pc_status_t rel_store_add_state(pc_db_t *db, int64_t me, int64_t target, rel_add_state_t *out,
                                 int64_t *their_request_id)
 {
-    s_num_t m = s_num(me), t = s_num(target);
+    pc_db_num_t m = pc_db_num(me), t = pc_db_num(target);
     const char *params[] = {m.s, t.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -113,14 +85,14 @@ pc_status_t rel_store_add_state(pc_db_t *db, int64_t me, int64_t target, rel_add
     out->mine = s_kind(res, 0, 1);
     out->my_pending = s_bool(res, 0, 2);
     out->their_pending = !PQgetisnull(res, 0, 3);
-    *their_request_id = out->their_pending ? s_i64(res, 0, 3) : 0;
+    *their_request_id = out->their_pending ? pc_db_i64(res, 0, 3) : 0;
     PQclear(res);
     return PC_OK;
 }
 
 pc_status_t rel_store_get_kind(pc_db_t *db, int64_t owner, int64_t peer, rel_kind_t *kind)
 {
-    s_num_t o = s_num(owner), p = s_num(peer);
+    pc_db_num_t o = pc_db_num(owner), p = pc_db_num(peer);
     const char *params[] = {o.s, p.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -135,7 +107,7 @@ pc_status_t rel_store_get_kind(pc_db_t *db, int64_t owner, int64_t peer, rel_kin
 pc_status_t rel_store_put_contact(pc_db_t *db, int64_t owner, int64_t peer, rel_kind_t kind,
                                   const char *remark, char **remark_out, int64_t *since_us)
 {
-    s_num_t o = s_num(owner), p = s_num(peer);
+    pc_db_num_t o = pc_db_num(owner), p = pc_db_num(peer);
     const char *params[] = {o.s, p.s, rel_kind_name(kind), remark};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -148,15 +120,15 @@ pc_status_t rel_store_put_contact(pc_db_t *db, int64_t owner, int64_t peer, rel_
     if (res == NULL)
         return st;
     bool oom = false;
-    *remark_out = s_text(res, 0, 0, &oom);
-    *since_us = s_i64(res, 0, 1);
+    *remark_out = pc_db_text(res, 0, 0, &oom);
+    *since_us = pc_db_i64(res, 0, 1);
     PQclear(res);
     return oom ? PC_INTERNAL : PC_OK;
 }
 
 pc_status_t rel_store_delete_contact(pc_db_t *db, int64_t owner, int64_t peer, bool both_sides)
 {
-    s_num_t o = s_num(owner), p = s_num(peer);
+    pc_db_num_t o = pc_db_num(owner), p = pc_db_num(peer);
     const char *params[] = {o.s, p.s, both_sides ? "true" : "false"};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -175,13 +147,13 @@ static pc_status_t s_request_row(const PGresult *res, int row, rel_request_row_t
 {
     bool oom = false;
     memset(out, 0, sizeof *out);
-    out->id = s_i64(res, row, 0);
-    out->from_id = s_i64(res, row, 1);
-    out->to_id = s_i64(res, row, 2);
-    out->message = s_text(res, row, 3, &oom);
-    out->remark = s_text(res, row, 4, &oom);
+    out->id = pc_db_i64(res, row, 0);
+    out->from_id = pc_db_i64(res, row, 1);
+    out->to_id = pc_db_i64(res, row, 2);
+    out->message = pc_db_text(res, row, 3, &oom);
+    out->remark = pc_db_text(res, row, 4, &oom);
     snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, row, 5));
-    out->created_us = s_i64(res, row, 6);
+    out->created_us = pc_db_i64(res, row, 6);
     if (oom) {
         rel_request_row_clear(out);
         return PC_INTERNAL;
@@ -192,7 +164,7 @@ static pc_status_t s_request_row(const PGresult *res, int row, rel_request_row_t
 pc_status_t rel_store_insert_request(pc_db_t *db, int64_t from, int64_t to, const char *message,
                                      const char *remark, rel_request_row_t *out)
 {
-    s_num_t f = s_num(from), t = s_num(to);
+    pc_db_num_t f = pc_db_num(from), t = pc_db_num(to);
     const char *params[] = {f.s, t.s, message, remark};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -209,7 +181,7 @@ pc_status_t rel_store_insert_request(pc_db_t *db, int64_t from, int64_t to, cons
 pc_status_t rel_store_get_request(pc_db_t *db, int64_t id, bool for_update, rel_request_row_t *out,
                                   bool *found)
 {
-    s_num_t i = s_num(id);
+    pc_db_num_t i = pc_db_num(id);
     const char *params[] = {i.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -228,7 +200,7 @@ pc_status_t rel_store_get_request(pc_db_t *db, int64_t id, bool for_update, rel_
 pc_status_t rel_store_finish_request(pc_db_t *db, int64_t id, const char *status,
                                      int64_t decided_by, bool *changed)
 {
-    s_num_t i = s_num(id), by = s_num(decided_by);
+    pc_db_num_t i = pc_db_num(id), by = pc_db_num(decided_by);
     const char *params[] = {i.s, status, by.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -246,7 +218,7 @@ pc_status_t rel_store_finish_request(pc_db_t *db, int64_t id, const char *status
 pc_status_t rel_store_list_contacts(pc_db_t *db, int64_t me, rel_contact_row_t **rows_out,
                                     size_t *n_out)
 {
-    s_num_t m = s_num(me), lim = s_num(REL_LIST_MAX);
+    pc_db_num_t m = pc_db_num(me), lim = pc_db_num(REL_LIST_MAX);
     const char *params[] = {m.s, lim.s};
     pc_status_t st = PC_OK;
     /* My rows, each with the other side's row; then my followers: their
@@ -273,11 +245,11 @@ pc_status_t rel_store_list_contacts(pc_db_t *db, int64_t me, rel_contact_row_t *
     rel_contact_row_t *rows = calloc(n ? n : 1, sizeof *rows);
     bool oom = rows == NULL;
     for (size_t i = 0; !oom && i < n; i++) {
-        rows[i].peer_id = s_i64(res, (int)i, 0);
+        rows[i].peer_id = pc_db_i64(res, (int)i, 0);
         rows[i].mine = s_kind(res, (int)i, 1);
         rows[i].theirs = s_kind(res, (int)i, 2);
-        rows[i].remark = s_text(res, (int)i, 3, &oom);
-        rows[i].since_us = s_i64(res, (int)i, 4);
+        rows[i].remark = pc_db_text(res, (int)i, 3, &oom);
+        rows[i].since_us = pc_db_i64(res, (int)i, 4);
     }
     PQclear(res);
     if (oom) {
@@ -292,7 +264,7 @@ pc_status_t rel_store_list_contacts(pc_db_t *db, int64_t me, rel_contact_row_t *
 pc_status_t rel_store_list_requests(pc_db_t *db, int64_t me, bool incoming,
                                     rel_request_row_t **rows_out, size_t *n_out)
 {
-    s_num_t m = s_num(me), lim = s_num(REL_LIST_MAX);
+    pc_db_num_t m = pc_db_num(me), lim = pc_db_num(REL_LIST_MAX);
     const char *params[] = {m.s, lim.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -321,7 +293,7 @@ pc_status_t rel_store_list_requests(pc_db_t *db, int64_t me, bool incoming,
 
 pc_status_t rel_store_is_blocked(pc_db_t *db, int64_t owner, int64_t blocked, bool *yes)
 {
-    s_num_t o = s_num(owner), b = s_num(blocked);
+    pc_db_num_t o = pc_db_num(owner), b = pc_db_num(blocked);
     const char *params[] = {o.s, b.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -335,7 +307,7 @@ pc_status_t rel_store_is_blocked(pc_db_t *db, int64_t owner, int64_t blocked, bo
 
 pc_status_t rel_store_block(pc_db_t *db, int64_t owner, int64_t blocked, bool *changed)
 {
-    s_num_t o = s_num(owner), b = s_num(blocked);
+    pc_db_num_t o = pc_db_num(owner), b = pc_db_num(blocked);
     const char *params[] = {o.s, b.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -351,7 +323,7 @@ pc_status_t rel_store_block(pc_db_t *db, int64_t owner, int64_t blocked, bool *c
 
 pc_status_t rel_store_unblock(pc_db_t *db, int64_t owner, int64_t blocked, bool *changed)
 {
-    s_num_t o = s_num(owner), b = s_num(blocked);
+    pc_db_num_t o = pc_db_num(owner), b = pc_db_num(blocked);
     const char *params[] = {o.s, b.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(
@@ -365,7 +337,7 @@ pc_status_t rel_store_unblock(pc_db_t *db, int64_t owner, int64_t blocked, bool 
 
 pc_status_t rel_store_list_blocks(pc_db_t *db, int64_t owner, int64_t **ids_out, size_t *n_out)
 {
-    s_num_t o = s_num(owner), lim = s_num(REL_LIST_MAX);
+    pc_db_num_t o = pc_db_num(owner), lim = pc_db_num(REL_LIST_MAX);
     const char *params[] = {o.s, lim.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(db, &st,
@@ -381,7 +353,7 @@ pc_status_t rel_store_list_blocks(pc_db_t *db, int64_t owner, int64_t **ids_out,
         return PC_INTERNAL;
     }
     for (size_t i = 0; i < n; i++)
-        ids[i] = s_i64(res, (int)i, 0);
+        ids[i] = pc_db_i64(res, (int)i, 0);
     PQclear(res);
     *ids_out = ids;
     *n_out = n;
@@ -392,7 +364,7 @@ pc_status_t rel_store_may_message(pc_db_t *db, int64_t sender, int64_t recipient
                                   bool *recipient_blocked_sender, rel_kind_t *sender_holds,
                                   rel_kind_t *recipient_holds)
 {
-    s_num_t s = s_num(sender), r = s_num(recipient);
+    pc_db_num_t s = pc_db_num(sender), r = pc_db_num(recipient);
     const char *params[] = {s.s, r.s};
     pc_status_t st = PC_OK;
     PGresult *res = pc_db_query(

@@ -14,14 +14,14 @@
 #include "group_client.h"
 #include "log.h"
 #include "pubsub.h"
+#include "pubsub_follow.h"
 #include "router_handlers.h"
 #include "router_store_group.h"
 
-#define S_PAGE 100          /* changes per grp.changes call and per transaction */
-#define S_MAX_PAGES 20      /* per pump: the rest waits for the next one */
-#define S_PERIOD_MS 1000    /* polling when no nudge comes */
-#define S_POLL_MS 200       /* how soon a stop or a registry change is noticed */
-#define S_MAX_PUBLISHERS 64 /* pigeon-group instances */
+#define S_PAGE 100       /* changes per grp.changes call and per transaction */
+#define S_MAX_PAGES 20   /* per pump: the rest waits for the next one */
+#define S_PERIOD_MS 1000 /* polling when no nudge comes */
+#define S_POLL_MS 200    /* how soon a stop or a registry change is noticed */
 
 /* One appended system message, announced once its page commits. */
 typedef struct {
@@ -182,54 +182,17 @@ struct router_outbox {
     pthread_t thread;        /* the consumer */
 };
 
+/* Whose nudges it follows. */
+static const char *const s_publishers[] = {"group"};
+
 /* What the thread owns. */
 typedef struct {
-    pc_subscriber_t *sub;                  /* SUB socket on "grp/" */
-    pc_rpc_client_t *grp;                  /* pigeon-group client */
-    pc_db_t *db;                           /* own connection */
-    pc_pub_sender_t *out;                  /* announces system messages; may be NULL */
-    char endpoints[S_MAX_PUBLISHERS][128]; /* connected publishers */
-    size_t count;                          /* entries in endpoints */
+    pc_subscriber_t *sub;    /* SUB socket on "grp/" */
+    pc_sub_follow_t *follow; /* its connections: live pigeon-group publishers */
+    pc_rpc_client_t *grp;    /* pigeon-group client */
+    pc_db_t *db;             /* own connection */
+    pc_pub_sender_t *out;    /* announces system messages; may be NULL */
 } s_state_t;
-
-static bool s_in(char (*list)[128], size_t n, const char *endpoint)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], endpoint) == 0)
-            return true;
-    return false;
-}
-
-/* Connections = live pigeon-group publishers. */
-static void s_sync(router_outbox_t *o, s_state_t *st)
-{
-    pc_instance_t inst[S_MAX_PUBLISHERS];
-    char want[S_MAX_PUBLISHERS][128];
-    size_t nwant = 0;
-    size_t n = pc_registry_lookup(o->registry, "group", inst, S_MAX_PUBLISHERS);
-    for (size_t i = 0; i < n && i < S_MAX_PUBLISHERS; i++)
-        if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub))
-            snprintf(want[nwant++], sizeof want[0], "%s", inst[i].pub);
-    for (size_t i = 0; i < st->count;) {
-        if (s_in(want, nwant, st->endpoints[i])) {
-            i++;
-            continue;
-        }
-        pc_subscriber_disconnect(st->sub, st->endpoints[i]);
-        st->count--;
-        if (i != st->count)
-            memcpy(st->endpoints[i], st->endpoints[st->count], sizeof st->endpoints[0]);
-    }
-    for (size_t i = 0; i < nwant; i++) {
-        if (s_in(st->endpoints, st->count, want[i]))
-            continue;
-        if (pc_subscriber_connect(st->sub, want[i]) < 0) {
-            pc_warn("could not connect to publisher %s", want[i]);
-            continue;
-        }
-        memcpy(st->endpoints[st->count++], want[i], sizeof want[0]);
-    }
-}
 
 /* The drain rule: read until nothing is waiting; true when a nudge came. */
 static bool s_drain(s_state_t *st)
@@ -246,16 +209,9 @@ static bool s_drain(s_state_t *st)
 
 static void s_loop(router_outbox_t *o, s_state_t *st)
 {
-    uint64_t version = 0;
-    bool synced = false;
     int64_t next_ms = 0;
     while (!atomic_load(&o->stop)) {
-        uint64_t v = pc_registry_version(o->registry);
-        if (!synced || v != version) {
-            s_sync(o, st);
-            version = v;
-            synced = true;
-        }
+        pc_sub_follow_update(st->follow);
         zmq_pollitem_t item = {pc_subscriber_socket(st->sub), 0, ZMQ_POLLIN, 0};
         bool nudged = zmq_poll(&item, 1, S_POLL_MS) > 0 && s_drain(st);
         if (!nudged && pc_mono_ms() < next_ms)
@@ -275,13 +231,15 @@ static void *s_run(void *arg)
 {
     router_outbox_t *o = arg;
     s_state_t st = {.sub = pc_subscriber_new()};
+    if (st.sub != NULL)
+        st.follow = pc_sub_follow_new(st.sub, o->registry, s_publishers, 1);
     st.grp = pc_rpc_client_new(o->registry, "group", o->rpc_deadline_ms);
     st.db = pc_db_new(o->db_url, "router-outbox", o->db_timeout_ms);
     st.out = pc_pub_sender_new(o->pub); /* in this thread: it owns the socket */
     if (o->pub != NULL && st.out == NULL)
         pc_warn("could not open a publisher sender; group system messages reach clients at "
                 "their next sync only");
-    if (st.sub == NULL || st.grp == NULL || st.db == NULL ||
+    if (st.follow == NULL || st.grp == NULL || st.db == NULL ||
         pc_subscriber_subscribe(st.sub, GROUP_NUDGE_TOPIC) < 0)
         pc_error("could not start the group outbox consumer; group membership changes wait "
                  "for a restart");
@@ -290,6 +248,7 @@ static void *s_run(void *arg)
     pc_pub_sender_destroy(&st.out);
     pc_db_destroy(&st.db);
     pc_rpc_client_destroy(&st.grp);
+    pc_sub_follow_destroy(&st.follow);
     pc_subscriber_destroy(&st.sub);
     return NULL;
 }

@@ -19,47 +19,20 @@
       "client_msg_id, " S_US(p "created_at") ", " p "recalled"
 #define S_MSG_NCOLS 9
 
-/* Room for any int64 in decimal, sign and NUL. */
-typedef struct {
-    char s[24]; /* the digits */
-} s_num_t;
-
-static s_num_t s_num(int64_t v)
-{
-    s_num_t n;
-    snprintf(n.s, sizeof n.s, "%" PRId64, v);
-    return n;
-}
-
-static int64_t s_i64(const PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static char *s_text(const PGresult *res, int row, int col, bool *oom)
-{
-    if (PQgetisnull(res, row, col))
-        return NULL;
-    char *s = strdup(PQgetvalue(res, row, col));
-    if (s == NULL)
-        *oom = true;
-    return s;
-}
-
 /* Reads S_MSG_COLS starting at column col; false on OOM. */
 static bool s_msg_read(const PGresult *res, int row, int col, router_msg_row_t *m)
 {
     bool oom = false;
     memset(m, 0, sizeof *m);
     snprintf(m->cid, sizeof m->cid, "%s", PQgetvalue(res, row, col));
-    m->seq = s_i64(res, row, col + 1);
-    m->sender_id = s_i64(res, row, col + 2);
+    m->seq = pc_db_i64(res, row, col + 1);
+    m->sender_id = pc_db_i64(res, row, col + 2);
     snprintf(m->kind, sizeof m->kind, "%s", PQgetvalue(res, row, col + 3));
-    m->text = s_text(res, row, col + 4, &oom);
+    m->text = pc_db_text(res, row, col + 4, &oom);
     m->has_media = !PQgetisnull(res, row, col + 5);
-    m->media_id = m->has_media ? s_i64(res, row, col + 5) : 0;
-    m->client_msg_id = s_text(res, row, col + 6, &oom);
-    m->created_us = s_i64(res, row, col + 7);
+    m->media_id = m->has_media ? pc_db_i64(res, row, col + 5) : 0;
+    m->client_msg_id = pc_db_text(res, row, col + 6, &oom);
+    m->created_us = pc_db_i64(res, row, col + 7);
     m->recalled = PQgetvalue(res, row, col + 8)[0] == 't';
     if (oom)
         router_msg_row_clear(m);
@@ -103,7 +76,7 @@ int router_store_find_client(pc_db_t *db, int64_t sender, const char *client_msg
                                    "JOIN msg.messages m ON m.conversation_id = ci.conversation_id "
                                    "AND m.seq = ci.seq "
                                    "WHERE ci.sender_id = $1 AND ci.client_msg_id = $2";
-    s_num_t a = s_num(sender);
+    pc_db_num_t a = pc_db_num(sender);
     const char *p[] = {a.s, client_msg_id, request_id ? request_id : ""};
     pc_status_t st;
     *found = false;
@@ -135,7 +108,7 @@ static int s_touch_members(pc_db_t *db, const char *cid, int64_t user, int64_t s
         "ON CONFLICT (user_id, conversation_id) DO UPDATE "
         "SET read_seq = EXCLUDED.read_seq, read_count = EXCLUDED.read_count "
         "WHERE EXCLUDED.read_seq > m.read_seq";
-    s_num_t u = s_num(user), s = s_num(seq), c = s_num(count), o = s_num(other);
+    pc_db_num_t u = pc_db_num(user), s = pc_db_num(seq), c = pc_db_num(count), o = pc_db_num(other);
     const char *p[] = {u.s, cid, s.s, c.s, o.s};
     pc_status_t st;
     PGresult *res = pc_db_query(db, &st, sql, 5, p);
@@ -151,7 +124,7 @@ static int s_add_media_ref(pc_db_t *db, int64_t media_id, const char *cid, int64
 {
     static const char sql[] = "INSERT INTO msg.media_refs (media_id, conversation_id, seq) "
                               "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-    s_num_t m = s_num(media_id), q = s_num(seq);
+    pc_db_num_t m = pc_db_num(media_id), q = pc_db_num(seq);
     const char *p[] = {m.s, cid, q.s};
     pc_status_t st;
     PGresult *res = pc_db_query(db, &st, sql, 3, p);
@@ -181,7 +154,7 @@ int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inse
         "RETURNING seq, counted, " S_US("created_at");
     static const char sql_seq[] =
         "UPDATE msg.client_ids SET seq = $3 WHERE sender_id = $1 AND client_msg_id = $2";
-    s_num_t a = s_num(s->sender), m = s_num(s->media_id);
+    pc_db_num_t a = pc_db_num(s->sender), m = pc_db_num(s->media_id);
     const char *p[] = {a.s,     s->client_msg_id,          s->cid,       s->kind,
                        s->text, s->has_media ? m.s : NULL, s->request_id};
     pc_status_t st;
@@ -199,11 +172,11 @@ int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inse
         PQclear(res);
         return PC_OK; /* a duplicate */
     }
-    *seq = s_i64(res, 0, 0);
-    int64_t count = s_i64(res, 0, 1);
-    *created_us = s_i64(res, 0, 2);
+    *seq = pc_db_i64(res, 0, 0);
+    int64_t count = pc_db_i64(res, 0, 1);
+    *created_us = pc_db_i64(res, 0, 2);
     PQclear(res);
-    s_num_t q = s_num(*seq);
+    pc_db_num_t q = pc_db_num(*seq);
     const char *p2[] = {a.s, s->client_msg_id, q.s};
     res = pc_db_query(db, &st, sql_seq, 3, p2);
     if (res == NULL)
@@ -228,7 +201,7 @@ int router_store_append_system(pc_db_t *db, const char *cid, int64_t actor, cons
         "INSERT INTO msg.messages (conversation_id, seq, sender_id, kind, text, counted) "
         "SELECT $1, cv.last_seq, $2, 'system', $3, cv.counted FROM cv "
         "RETURNING " S_MSG_COLS("") ", counted";
-    s_num_t a = s_num(actor);
+    pc_db_num_t a = pc_db_num(actor);
     const char *p[] = {cid, a.s, text};
     pc_status_t st;
     PGresult *res = pc_db_query(db, &st, sql, 3, p);
@@ -238,7 +211,7 @@ int router_store_append_system(pc_db_t *db, const char *cid, int64_t actor, cons
     int64_t count = 0;
     if (PQntuples(res) == 1) {
         rc = s_msg_read(res, 0, 0, row) ? PC_OK : PC_INTERNAL;
-        count = s_i64(res, 0, S_MSG_NCOLS);
+        count = pc_db_i64(res, 0, S_MSG_NCOLS);
     }
     PQclear(res);
     if (rc == PC_OK)
@@ -268,7 +241,7 @@ int router_store_history(pc_db_t *db, const char *cid, const router_page_t *page
                                  "WHERE conversation_id = $1 AND $2::int8 IS NULL " S_VISIBLE
                                  "ORDER BY seq DESC LIMIT $3";
     const char *sql = !page->has_bound ? sql_latest : page->descending ? sql_before : sql_after;
-    s_num_t b = s_num(page->bound), l = s_num((int64_t)page->limit + 1), v = s_num(viewer);
+    pc_db_num_t b = pc_db_num(page->bound), l = pc_db_num((int64_t)page->limit + 1), v = pc_db_num(viewer);
     const char *p[] = {cid, page->has_bound ? b.s : NULL, l.s, viewer > 0 ? v.s : NULL};
     pc_status_t st;
     *rows = NULL;
@@ -312,7 +285,7 @@ int router_store_conversations(pc_db_t *db, int64_t user, router_conv_row_t **ro
         "LEFT JOIN msg.messages x ON x.conversation_id = c.id "
         "  AND x.seq = COALESCE(m.visible_to, c.last_seq) "
         "WHERE m.user_id = $1 ORDER BY 6 DESC, c.id DESC LIMIT 1000";
-    s_num_t u = s_num(user);
+    pc_db_num_t u = pc_db_num(user);
     const char *p[] = {u.s};
     pc_status_t st;
     *rows = NULL;
@@ -330,12 +303,12 @@ int router_store_conversations(pc_db_t *db, int64_t user, router_conv_row_t **ro
         int r = (int)i;
         snprintf(c->cid, sizeof c->cid, "%s", PQgetvalue(res, r, 0));
         c->is_group = strcmp(PQgetvalue(res, r, 1), "group") == 0;
-        c->last_seq = s_i64(res, r, 2);
-        c->read_seq = s_i64(res, r, 3);
-        c->unread = router_unread(s_i64(res, r, 4), 0);
-        c->updated_us = s_i64(res, r, 5);
+        c->last_seq = pc_db_i64(res, r, 2);
+        c->read_seq = pc_db_i64(res, r, 3);
+        c->unread = router_unread(pc_db_i64(res, r, 4), 0);
+        c->updated_us = pc_db_i64(res, r, 5);
         c->has_peer_read = !PQgetisnull(res, r, 6);
-        c->peer_read_seq = c->has_peer_read ? s_i64(res, r, 6) : 0;
+        c->peer_read_seq = c->has_peer_read ? pc_db_i64(res, r, 6) : 0;
         c->has_last = !PQgetisnull(res, r, 7);
         if (c->has_last && !s_msg_read(res, r, 7, &c->last))
             rc = PC_INTERNAL;
@@ -356,7 +329,7 @@ int router_store_read_state(pc_db_t *db, int64_t user, const char *cid, int64_t 
     static const char sql[] = "SELECT m.read_seq, c.last_seq FROM msg.members m "
                               "JOIN msg.conversations c ON c.id = m.conversation_id "
                               "WHERE m.user_id = $1 AND m.conversation_id = $2 FOR UPDATE OF m";
-    s_num_t u = s_num(user);
+    pc_db_num_t u = pc_db_num(user);
     const char *p[] = {u.s, cid};
     pc_status_t st;
     *found = false;
@@ -365,8 +338,8 @@ int router_store_read_state(pc_db_t *db, int64_t user, const char *cid, int64_t 
         return st;
     if (PQntuples(res) == 1) {
         *found = true;
-        *read_seq = s_i64(res, 0, 0);
-        *last_seq = s_i64(res, 0, 1);
+        *read_seq = pc_db_i64(res, 0, 0);
+        *last_seq = pc_db_i64(res, 0, 1);
     }
     PQclear(res);
     return PC_OK;
@@ -378,7 +351,7 @@ int router_store_set_read(pc_db_t *db, int64_t user, const char *cid, int64_t se
         "UPDATE msg.members SET read_seq = $3, read_count = COALESCE((SELECT x.counted "
         "FROM msg.messages x WHERE x.conversation_id = $2 AND x.seq = $3), 0) "
         "WHERE user_id = $1 AND conversation_id = $2";
-    s_num_t u = s_num(user), s = s_num(seq);
+    pc_db_num_t u = pc_db_num(user), s = pc_db_num(seq);
     const char *p[] = {u.s, cid, s.s};
     pc_status_t st;
     PGresult *res = pc_db_query(db, &st, sql, 3, p);
@@ -400,7 +373,7 @@ int router_store_get_message(pc_db_t *db, const char *cid, int64_t seq, bool for
                                  "extract(epoch from now() - created_at)::float8 "
                                  "FROM msg.messages WHERE conversation_id = $1 AND seq = $2 "
                                  "FOR UPDATE";
-    s_num_t s = s_num(seq);
+    pc_db_num_t s = pc_db_num(seq);
     const char *p[] = {cid, s.s};
     pc_status_t st;
     *found = false;
@@ -428,7 +401,7 @@ int router_store_recall(pc_db_t *db, const char *cid, int64_t seq)
         "AND r.conversation_id = $1 AND r.seq = $2";
     static const char sql[] = "UPDATE msg.messages SET recalled = true, text = NULL, "
                               "media_id = NULL WHERE conversation_id = $1 AND seq = $2";
-    s_num_t s = s_num(seq);
+    pc_db_num_t s = pc_db_num(seq);
     const char *p[] = {cid, s.s};
     pc_status_t st;
     PGresult *res = pc_db_query(db, &st, sql_refs, 2, p);
@@ -449,7 +422,7 @@ int router_store_media_refs(pc_db_t *db, int64_t media_id, int64_t user, router_
         "SELECT r.conversation_id, r.seq FROM msg.media_refs r "
         "JOIN msg.members m ON m.conversation_id = r.conversation_id AND m.user_id = $2 "
         "WHERE r.media_id = $1 ORDER BY r.conversation_id, r.seq LIMIT $3";
-    s_num_t m = s_num(media_id), u = s_num(user), l = s_num((int64_t)max);
+    pc_db_num_t m = pc_db_num(media_id), u = pc_db_num(user), l = pc_db_num((int64_t)max);
     const char *p[] = {m.s, u.s, l.s};
     pc_status_t st;
     *n = 0;
@@ -458,7 +431,7 @@ int router_store_media_refs(pc_db_t *db, int64_t media_id, int64_t user, router_
         return st;
     for (int i = 0; i < PQntuples(res) && *n < max; i++) {
         snprintf(refs[*n].cid, sizeof refs[*n].cid, "%s", PQgetvalue(res, i, 0));
-        refs[*n].seq = s_i64(res, i, 1);
+        refs[*n].seq = pc_db_i64(res, i, 1);
         (*n)++;
     }
     PQclear(res);

@@ -6,55 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for any int64 in decimal, sign and NUL. */
-typedef struct {
-    char s[24]; /* the digits */
-} s_num_t;
-
-static s_num_t s_num(int64_t v)
-{
-    s_num_t n;
-    snprintf(n.s, sizeof n.s, "%" PRId64, v);
-    return n;
-}
-
-static int64_t s_i64(const PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-/* Runs a statement whose rows are not needed. */
-static int s_exec(pc_db_t *db, const char *sql, int n, const char *const *p)
-{
-    pc_status_t st;
-    PGresult *res = pc_db_query(db, &st, sql, n, p);
-    if (res == NULL)
-        return st;
-    PQclear(res);
-    return PC_OK;
-}
-
-/* "{1,2,3}": a bigint[] literal; malloc'd. */
-static char *s_array(const int64_t *ids, size_t n)
-{
-    char *out = malloc(n * 24 + 3);
-    if (out == NULL)
-        return NULL;
-    size_t at = 0;
-    out[at++] = '{';
-    for (size_t i = 0; i < n; i++)
-        at += (size_t)sprintf(out + at, "%s%" PRId64, i ? "," : "", ids[i]);
-    out[at++] = '}';
-    out[at] = '\0';
-    return out;
-}
-
 int router_store_group_ranges(pc_db_t *db, const char *cid, int64_t user, router_ranges_t *out)
 {
     static const char sql[] = "SELECT from_seq, COALESCE(to_seq, 0) FROM msg.group_ranges "
                               "WHERE conversation_id = $1 AND user_id = $2 "
                               "ORDER BY from_seq DESC LIMIT 64";
-    s_num_t u = s_num(user);
+    pc_db_num_t u = pc_db_num(user);
     const char *p[] = {cid, u.s};
     pc_status_t st;
     memset(out, 0, sizeof *out);
@@ -64,8 +21,8 @@ int router_store_group_ranges(pc_db_t *db, const char *cid, int64_t user, router
     size_t n = (size_t)PQntuples(res);
     for (size_t i = 0; i < n && i < ROUTER_RANGES_MAX; i++) {
         router_range_t *r = &out->r[n - 1 - i]; /* read newest first */
-        r->from = s_i64(res, (int)i, 0);
-        r->to = s_i64(res, (int)i, 1);
+        r->from = pc_db_i64(res, (int)i, 0);
+        r->to = pc_db_i64(res, (int)i, 1);
     }
     out->n = n < ROUTER_RANGES_MAX ? n : ROUTER_RANGES_MAX;
     PQclear(res);
@@ -80,7 +37,7 @@ static int s_cursor(pc_db_t *db, const char *sql, int64_t *last)
         return st;
     int rc = PQntuples(res) == 1 ? PC_OK : PC_INTERNAL;
     if (rc == PC_OK)
-        *last = s_i64(res, 0, 0);
+        *last = pc_db_i64(res, 0, 0);
     PQclear(res);
     return rc;
 }
@@ -99,9 +56,9 @@ int router_store_group_cursor_get(pc_db_t *db, int64_t *last_change_id)
 
 int router_store_group_cursor_set(pc_db_t *db, int64_t last_change_id)
 {
-    s_num_t v = s_num(last_change_id);
+    pc_db_num_t v = pc_db_num(last_change_id);
     const char *p[] = {v.s};
-    return s_exec(db, "UPDATE msg.group_cursor SET last_change_id = $1 WHERE id = 1", 1, p);
+    return pc_db_exec(db, "UPDATE msg.group_cursor SET last_change_id = $1 WHERE id = 1", 1, p);
 }
 
 /* The system message: counted as unread (only recall markers are not). */
@@ -116,10 +73,10 @@ static int s_append(pc_db_t *db, const char *cid, const router_change_t *c, int6
         "INSERT INTO msg.messages (conversation_id, seq, sender_id, kind, text, counted) "
         "SELECT $1, cv.last_seq, $2, 'system', $3, cv.counted FROM cv RETURNING seq, counted";
     const char *p1[] = {cid};
-    int rc = s_exec(db, sql_conv, 1, p1);
+    int rc = pc_db_exec(db, sql_conv, 1, p1);
     if (rc != PC_OK)
         return rc;
-    s_num_t a = s_num(c->actor_id);
+    pc_db_num_t a = pc_db_num(c->actor_id);
     const char *p[] = {cid, a.s, c->system_text};
     pc_status_t st;
     PGresult *res = pc_db_query(db, &st, sql, 3, p);
@@ -127,8 +84,8 @@ static int s_append(pc_db_t *db, const char *cid, const router_change_t *c, int6
         return st;
     rc = PQntuples(res) == 1 ? PC_OK : PC_INTERNAL;
     if (rc == PC_OK) {
-        *seq = s_i64(res, 0, 0);
-        *count = s_i64(res, 0, 1);
+        *seq = pc_db_i64(res, 0, 0);
+        *count = pc_db_i64(res, 0, 1);
     }
     PQclear(res);
     return rc;
@@ -151,10 +108,10 @@ static int s_open(pc_db_t *db, const char *cid, const router_change_t *c, const 
         "  read_seq = GREATEST(m.read_seq, EXCLUDED.read_seq), "
         "  read_count = CASE WHEN EXCLUDED.read_seq > m.read_seq THEN EXCLUDED.read_count "
         "  ELSE m.read_count END";
-    s_num_t s = s_num(seq), k = s_num(count), a = s_num(c->actor_id);
+    pc_db_num_t s = pc_db_num(seq), k = pc_db_num(count), a = pc_db_num(c->actor_id);
     const char *p[] = {cid, users, s.s, k.s, a.s};
-    int rc = s_exec(db, sql_ranges, 3, p);
-    return rc == PC_OK ? s_exec(db, sql_members, 5, p) : rc;
+    int rc = pc_db_exec(db, sql_ranges, 3, p);
+    return rc == PC_OK ? (int)pc_db_exec(db, sql_members, 5, p) : rc;
 }
 
 /* Closes the named users' open periods at seq (all of them: users NULL). */
@@ -167,10 +124,10 @@ static int s_close(pc_db_t *db, const char *cid, const char *users, int64_t seq)
     static const char sql_ranges[] =
         "UPDATE msg.group_ranges SET to_seq = $3 WHERE conversation_id = $1 AND to_seq IS NULL "
         "AND ($2::int8[] IS NULL OR user_id = ANY($2::int8[]))";
-    s_num_t s = s_num(seq);
+    pc_db_num_t s = pc_db_num(seq);
     const char *p[] = {cid, users, s.s};
-    int rc = s_exec(db, sql_members, 3, p);
-    return rc == PC_OK ? s_exec(db, sql_ranges, 3, p) : rc;
+    int rc = pc_db_exec(db, sql_members, 3, p);
+    return rc == PC_OK ? (int)pc_db_exec(db, sql_ranges, 3, p) : rc;
 }
 
 /* Acting in a system message moves one's read position to it, when one may
@@ -182,9 +139,9 @@ static int s_actor_read(pc_db_t *db, const char *cid, int64_t actor, int64_t seq
         "AND user_id = $2 AND read_seq < $3 AND EXISTS (SELECT 1 FROM msg.group_ranges r "
         "WHERE r.conversation_id = $1 AND r.user_id = $2 AND r.from_seq <= $3 "
         "AND (r.to_seq IS NULL OR r.to_seq >= $3))";
-    s_num_t a = s_num(actor), s = s_num(seq), k = s_num(count);
+    pc_db_num_t a = pc_db_num(actor), s = pc_db_num(seq), k = pc_db_num(count);
     const char *p[] = {cid, a.s, s.s, k.s};
-    return s_exec(db, sql, 4, p);
+    return pc_db_exec(db, sql, 4, p);
 }
 
 int router_store_group_apply(pc_db_t *db, const router_change_t *c, int64_t *seq)
@@ -198,7 +155,7 @@ int router_store_group_apply(pc_db_t *db, const router_change_t *c, int64_t *seq
     int rc = s_append(db, cid, c, seq, &count);
     if (rc != PC_OK)
         return rc;
-    char *users = s_array(c->user_ids, c->n_users);
+    char *users = pc_db_int8_array(c->user_ids, c->n_users);
     if (users == NULL)
         return PC_INTERNAL;
     switch (router_group_effect(c->kind)) {
@@ -225,7 +182,7 @@ int router_store_group_may_post(pc_db_t *db, const char *cid, int64_t sender, bo
     static const char sql_lock[] = "SELECT 1 FROM msg.conversations WHERE id = $1 FOR UPDATE";
     static const char sql[] = "SELECT 1 FROM msg.group_ranges WHERE conversation_id = $1 "
                               "AND user_id = $2 AND to_seq IS NULL";
-    s_num_t u = s_num(sender);
+    pc_db_num_t u = pc_db_num(sender);
     const char *p[] = {cid, u.s};
     pc_status_t st;
     *ok = false;
@@ -250,7 +207,7 @@ int router_store_group_audience(pc_db_t *db, const char *cid, int64_t seq, int64
     static const char sql[] = "SELECT DISTINCT user_id FROM msg.group_ranges "
                               "WHERE conversation_id = $1 AND from_seq <= $2 "
                               "AND (to_seq IS NULL OR to_seq >= $2) ORDER BY user_id";
-    s_num_t s = s_num(seq);
+    pc_db_num_t s = pc_db_num(seq);
     const char *p[] = {cid, s.s};
     pc_status_t st;
     *users = NULL;
@@ -264,7 +221,7 @@ int router_store_group_audience(pc_db_t *db, const char *cid, int64_t seq, int64
         return PC_INTERNAL;
     }
     for (int i = 0; i < rows; i++)
-        (*users)[i] = s_i64(res, i, 0);
+        (*users)[i] = pc_db_i64(res, i, 0);
     *n = (size_t)rows;
     PQclear(res);
     return PC_OK;

@@ -11,10 +11,10 @@
 
 #include "log.h"
 #include "pubsub.h"
+#include "pubsub_follow.h"
 #include "relationship_client.h"
 
-#define S_MAX_PUBLISHERS 64 /* pigeon-relationship instances */
-#define S_POLL_MS 200       /* how soon a stop or a registry change is noticed */
+#define S_POLL_MS 200 /* how soon a stop or a registry change is noticed */
 
 struct router_watch {
     pc_registry_t *registry; /* borrowed */
@@ -23,58 +23,14 @@ struct router_watch {
     pthread_t thread;        /* the watcher */
 };
 
-/* What the thread owns. */
-typedef struct {
-    pc_subscriber_t *sub;                  /* the SUB socket */
-    char endpoints[S_MAX_PUBLISHERS][128]; /* connected publishers */
-    size_t count;                          /* entries in endpoints */
-} s_state_t;
-
-static bool s_in(char (*list)[128], size_t n, const char *endpoint)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], endpoint) == 0)
-            return true;
-    return false;
-}
-
-/* Connections = live publishers. O(n^2) in a handful of instances. */
-static void s_sync(router_watch_t *w, s_state_t *st)
-{
-    pc_instance_t inst[S_MAX_PUBLISHERS];
-    char want[S_MAX_PUBLISHERS][128];
-    size_t nwant = 0;
-    size_t n = pc_registry_lookup(w->registry, "relationship", inst, S_MAX_PUBLISHERS);
-    for (size_t i = 0; i < n && i < S_MAX_PUBLISHERS; i++)
-        if (inst[i].pub[0] && !s_in(want, nwant, inst[i].pub))
-            snprintf(want[nwant++], sizeof want[0], "%s", inst[i].pub);
-    for (size_t i = 0; i < st->count;) {
-        if (s_in(want, nwant, st->endpoints[i])) {
-            i++;
-            continue;
-        }
-        pc_subscriber_disconnect(st->sub, st->endpoints[i]);
-        st->count--;
-        if (i != st->count)
-            memcpy(st->endpoints[i], st->endpoints[st->count], sizeof st->endpoints[0]);
-    }
-    for (size_t i = 0; i < nwant; i++) {
-        if (s_in(st->endpoints, st->count, want[i]))
-            continue;
-        if (pc_subscriber_connect(st->sub, want[i]) < 0) {
-            pc_warn("could not connect to publisher %s", want[i]);
-            continue;
-        }
-        pc_info("watching relationship changes from %s", want[i]);
-        memcpy(st->endpoints[st->count++], want[i], sizeof want[0]);
-    }
-}
+/* Whose events it follows. */
+static const char *const s_publishers[] = {"relationship"};
 
 /* The drain rule: read until nothing is waiting. */
-static void s_drain(router_watch_t *w, s_state_t *st)
+static void s_drain(router_watch_t *w, pc_subscriber_t *sub)
 {
     pc_event_t ev;
-    while (pc_subscriber_recv(st->sub, &ev) == 1) {
+    while (pc_subscriber_recv(sub, &ev) == 1) {
         int64_t a, b;
         if (ev.is_marker)
             continue;
@@ -86,27 +42,24 @@ static void s_drain(router_watch_t *w, s_state_t *st)
 static void *s_run(void *arg)
 {
     router_watch_t *w = arg;
-    s_state_t st = {.sub = pc_subscriber_new()};
-    uint64_t version = 0;
-    bool synced = false;
-    if (st.sub == NULL || pc_subscriber_subscribe(st.sub, RELATIONSHIP_CHANGED_TOPIC) < 0) {
+    pc_subscriber_t *sub = pc_subscriber_new();
+    pc_sub_follow_t *follow = sub ? pc_sub_follow_new(sub, w->registry, s_publishers, 1) : NULL;
+    if (follow == NULL || pc_subscriber_subscribe(sub, RELATIONSHIP_CHANGED_TOPIC) < 0) {
         pc_error("could not create the relationship events socket; "
                  "permissions are cached for their TTL only");
-        pc_subscriber_destroy(&st.sub);
+        pc_sub_follow_destroy(&follow);
+        pc_subscriber_destroy(&sub);
         return NULL;
     }
+    pc_sub_follow_set_log(follow, "watching relationship changes from", NULL);
     while (!atomic_load(&w->stop)) {
-        uint64_t v = pc_registry_version(w->registry);
-        if (!synced || v != version) {
-            s_sync(w, &st);
-            version = v;
-            synced = true;
-        }
-        zmq_pollitem_t item = {pc_subscriber_socket(st.sub), 0, ZMQ_POLLIN, 0};
+        pc_sub_follow_update(follow);
+        zmq_pollitem_t item = {pc_subscriber_socket(sub), 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, S_POLL_MS) > 0)
-            s_drain(w, &st);
+            s_drain(w, sub);
     }
-    pc_subscriber_destroy(&st.sub);
+    pc_sub_follow_destroy(&follow);
+    pc_subscriber_destroy(&sub);
     return NULL;
 }
 

@@ -1,4 +1,5 @@
-/* test_db.c - a database that is not there: fast PC_UNAVAILABLE, never a hang. */
+/* test_db.c - a database that is not there: fast PC_UNAVAILABLE, never a hang;
+ * the store helpers that need no server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +88,35 @@ static void test_rollback_is_safe_when_down(void **state)
     pc_db_destroy(&db); /* NULL is fine */
 }
 
+static void test_exec_while_down_answers_unavailable(void **state)
+{
+    pc_db_t *db = s_down_db();
+    pc_db_num_t id = pc_db_num(7);
+    const char *params[] = {id.s};
+    assert_int_equal(pc_db_exec(db, "DELETE FROM auth.users WHERE id = $1", 1, params),
+                     PC_UNAVAILABLE);
+    pc_db_destroy(&db);
+}
+
+static void test_num_holds_any_int64(void **state)
+{
+    assert_string_equal(pc_db_num(0).s, "0");
+    assert_string_equal(pc_db_num(42).s, "42");
+    assert_string_equal(pc_db_num(INT64_MAX).s, "9223372036854775807");
+    assert_string_equal(pc_db_num(INT64_MIN).s, "-9223372036854775808");
+}
+
+static void test_int8_array_literal(void **state)
+{
+    char *s = pc_db_int8_array(NULL, 0);
+    assert_string_equal(s, "{}");
+    free(s);
+    const int64_t ids[] = {1, -2, INT64_MIN, INT64_MAX};
+    s = pc_db_int8_array(ids, 4);
+    assert_string_equal(s, "{1,-2,-9223372036854775808,9223372036854775807}");
+    free(s);
+}
+
 int main(void)
 {
     /* Outage lines are expected here; keep the test output readable. */
@@ -94,6 +125,9 @@ int main(void)
         cmocka_unit_test(test_query_while_down_answers_unavailable),
         cmocka_unit_test(test_repeated_calls_stay_fast),
         cmocka_unit_test(test_rollback_is_safe_when_down),
+        cmocka_unit_test(test_exec_while_down_answers_unavailable),
+        cmocka_unit_test(test_num_holds_any_int64),
+        cmocka_unit_test(test_int8_array_literal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
