@@ -8,7 +8,8 @@
 #      schemas (npm packages js-yaml and kubernetes-models, installed into a
 #      temporary folder: needs node, npm and the npm registry), and every file
 #      kustomization.yaml names exists;
-#   4. every PIGEON_* variable the files set is one the binaries read.
+#   4. every PIGEON_* variable the files set is one the binaries read;
+#   5. yamllint (relaxed rules, 120-character lines) on every YAML file.
 # A step whose tool is missing is reported as skipped. Exit status 1 when a
 # check fails.
 set -euo pipefail
@@ -115,6 +116,21 @@ check_k8s() {
     fi
 }
 
+# YAML style and syntax of every file (yamllint, Debian package yamllint);
+# lines may be up to 120 characters.
+check_yamllint() {
+    if ! command -v yamllint >/dev/null; then
+        say "yamllint: skipped (not installed)"
+        return 0
+    fi
+    if yamllint -s -d '{extends: relaxed, rules: {line-length: {max: 120}}}' \
+        "$DEPLOY/docker-compose.yml" "$DEPLOY/k8s"; then
+        say "yamllint: every YAML file is clean"
+    else
+        bad "yamllint"
+    fi
+}
+
 # Every PIGEON_* name set in the deployment files must be read by the C code.
 check_variables() {
     local name unknown=()
@@ -133,6 +149,7 @@ main() {
     trap cleanup EXIT
     check_entrypoint
     check_compose
+    check_yamllint
     check_k8s
     check_variables
     ((FAILED == 0)) && say "all checks passed"
