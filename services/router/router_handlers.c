@@ -18,13 +18,8 @@ static bool s_same_text(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The stored message of (me, client_msg_id): 200 with it (and its event
- * again) when the request says the same, 409 when not. A retry of the very
- * call that stored it (same request id: the gateway derives it from an
- * Idempotency-Key) gets the first answer, 201, as API.md promises.
- * *handled false when there is none. */
-static int s_resend(pc_call_t *call, int64_t me, int64_t to, const Pigeon__Msg__SendRequest *req,
-                    const char *cid, bool *handled)
+int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
+                  const char *cid, router_republish_fn republish, void *arg, bool *handled)
 {
     router_msg_row_t row;
     bool found = false, same_request = false;
@@ -54,13 +49,33 @@ static int s_resend(pc_call_t *call, int64_t me, int64_t to, const Pigeon__Msg__
         router_msg_view(&row, &m, id);
         st = router_media_attach(call, &mp, 1, &hold);
         if (st == PC_OK) {
-            router_publish_message(call, "message", &m, me, to, req->origin);
+            republish(call, &m, arg);
             st = pc_call_reply(call, same_request ? PC_CREATED : PC_OK, &m.base);
             router_media_release(&hold);
         }
     }
     router_msg_row_clear(&row);
     return st;
+}
+
+/* A direct resend's event: to both users again. */
+typedef struct {
+    int64_t me;         /* the sender */
+    int64_t to;         /* the recipient */
+    const char *origin; /* the sending socket, which gets the answer instead */
+} s_direct_t;
+
+static void s_republish_direct(pc_call_t *call, Pigeon__Msg__Message *m, void *arg)
+{
+    const s_direct_t *d = arg;
+    router_publish_message(call, "message", m, d->me, d->to, d->origin);
+}
+
+static int s_resend(pc_call_t *call, int64_t me, int64_t to, const Pigeon__Msg__SendRequest *req,
+                    const char *cid, bool *handled)
+{
+    s_direct_t d = {.me = me, .to = to, .origin = req->origin};
+    return router_resend(call, me, req, cid, s_republish_direct, &d, handled);
 }
 
 /* 404 when the recipient does not exist, else 403. */

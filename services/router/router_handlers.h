@@ -53,6 +53,17 @@ bool router_may_read_message(pc_call_t *call, int64_t user, const char *cid, int
 /* --- groups (router_handlers_group.c) --- */
 
 /* msg.send to a group, after s_validate: resend, may post, store, fan-out. */
+/* How a resend's event goes out again (direct: both users; group: members). */
+typedef void (*router_republish_fn)(pc_call_t *call, Pigeon__Msg__Message *m, void *arg);
+
+/* The stored message of (me, client_msg_id), for direct and group sends:
+ * 200 with it and its event again (republish) when the request says the
+ * same, 409 when not; a retry of the very call that stored it (same request
+ * id, from an Idempotency-Key) gets the first answer, 201, as API.md
+ * promises. *handled false when nothing is stored yet. */
+int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
+                  const char *cid, router_republish_fn republish, void *arg, bool *handled);
+
 int router_group_send(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req);
 /* Read access to g:<group_id>: PC_OK with the caller's periods in *rs (at
  * least one), or the answer given: 403 a visible group, 404 otherwise. */

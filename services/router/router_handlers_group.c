@@ -191,58 +191,32 @@ static int s_may_post(pc_call_t *call, int64_t me, int64_t group_id, router_ginf
     }
 }
 
-static bool s_same_text(const char *a, const char *b)
+/* A group resend's event goes to every member again, like the first one (it
+ * may have been lost with the first answer); when the roster cannot be had,
+ * to the sender's devices only. */
+typedef struct {
+    int64_t me;         /* the sender */
+    int64_t group_id;   /* the group */
+    const char *origin; /* the sending socket, which gets the answer instead */
+} s_group_t;
+
+static void s_republish_group(pc_call_t *call, Pigeon__Msg__Message *m, void *arg)
 {
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+    const s_group_t *g = arg;
+    router_ginfo_t *info = NULL;
+    /* A failed lookup answered an error, which the reply replaces. */
+    if (router_group_info(call, g->group_id, &info) == PC_OK && info != NULL)
+        router_publish_group(call, "message", m, info, g->me, g->origin);
+    else
+        router_publish_message(call, "message", m, g->me, 0, g->origin);
+    router_group_release(call, &info);
 }
 
-/* The stored message of (me, client_msg_id), as in router_handlers.c: 200
- * with it (201 for the same request id), 409 for different content;
- * *handled false when there is none. A resend's event goes to every member
- * again, like the first one (it may have been lost with the first answer);
- * when the roster cannot be had, to the sender's devices only. */
 static int s_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
                     const char *cid, bool *handled)
 {
-    router_msg_row_t row;
-    bool found = false, same_request = false;
-    *handled = false;
-    int st = router_store_find_client(pc_call_db(call), me, req->client_msg_id,
-                                      pc_call_request_id(call), &row, &found, &same_request);
-    if (st != PC_OK) {
-        *handled = true;
-        return router_store_failed(call, st, "look up the client_msg_id");
-    }
-    if (!found)
-        return PC_OK;
-    *handled = true;
-    bool same =
-        strcmp(row.cid, cid) == 0 && strcmp(row.kind, req->kind) == 0 &&
-        (row.recalled || (s_same_text(row.text, req->text) && row.has_media == req->has_media_id &&
-                          row.media_id == req->media_id));
-    if (!same) {
-        st = pc_call_error(call, PC_CONFLICT,
-                           "client_msg_id was already used for a different message");
-    } else {
-        char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m, *mp = &m;
-        router_media_hold_t hold;
-        router_ginfo_t *info = NULL;
-        router_msg_view(&row, &m, id);
-        st = router_media_attach(call, &mp, 1, &hold);
-        if (st == PC_OK) {
-            /* A failed lookup answered an error, which the reply replaces. */
-            if (router_group_info(call, req->to_group_id, &info) == PC_OK && info != NULL)
-                router_publish_group(call, "message", &m, info, me, req->origin);
-            else
-                router_publish_message(call, "message", &m, me, 0, req->origin);
-            st = pc_call_reply(call, same_request ? PC_CREATED : PC_OK, &m.base);
-            router_group_release(call, &info);
-            router_media_release(&hold);
-        }
-    }
-    router_msg_row_clear(&row);
-    return st;
+    s_group_t g = {.me = me, .group_id = req->to_group_id, .origin = req->origin};
+    return router_resend(call, me, req, cid, s_republish_group, &g, handled);
 }
 
 /* Through the committer; *refused when the sender has no open period. */
