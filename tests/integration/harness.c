@@ -584,6 +584,45 @@ h_proc_t **h_system_add_copy(h_system_t *sys, const char *name)
     return &sys->procs[sys->nprocs++];
 }
 
+h_proc_t *h_gateway_add(const h_system_t *sys, h_system_t *view, const char *const *extra_env)
+{
+    const char *env[64]; /* sys's lines, then the caller's */
+    size_t n = 0;
+    for (size_t i = 0; sys->extra_env && sys->extra_env[i] && n < 63; i++)
+        env[n++] = sys->extra_env[i];
+    for (size_t i = 0; extra_env && extra_env[i] && n < 63; i++)
+        env[n++] = extra_env[i];
+    env[n] = NULL;
+
+    for (int attempt = 0; attempt < 4; attempt++) {
+        *view = *sys;
+        view->http_port = h_free_port();
+        snprintf(view->base_url, sizeof view->base_url, "http://127.0.0.1:%d", view->http_port);
+        view->extra_env = env; /* copied into the child's environment at once */
+        h_proc_t *p = s_system_spawn(view, "gateway");
+        view->extra_env = sys->extra_env;
+
+        int64_t deadline = s_now_ms() + H_READY_TIMEOUT_MS;
+        while (s_now_ms() < deadline && h_proc_alive(p)) {
+            if (s_readyz(view) == 200)
+                return p;
+            s_sleep_ms(50);
+        }
+        bool died = !h_proc_alive(p);
+        h_proc_kill(&p);
+        if (!died) {
+            h_dump_logs();
+            fail_msg("the gateway on port %d did not answer /readyz with 200 within %d ms",
+                     view->http_port, H_READY_TIMEOUT_MS);
+        }
+        fprintf(stderr, "harness: a gateway exited at start on port %d; trying another port\n",
+                view->http_port);
+    }
+    h_dump_logs();
+    fail_msg("harness: no added gateway stayed up (4 ports tried)");
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ private PostgreSQL */
 
 /* Runs argv (as the postgres user when we are root), output appended to

@@ -63,6 +63,17 @@ h_proc_t **h_system_proc(h_system_t *sys, const char *name);
  * its slot, for h_proc_kill/h_proc_stop. */
 h_proc_t **h_system_add_copy(h_system_t *sys, const char *name);
 
+/* Starts one more pigeon-gateway on sys's database, on a free port, with
+ * sys's extra_env followed by extra_env ("K=V" lines, NULL-terminated, may
+ * be NULL; a later line for a key wins), and waits (at most 30 s, polling)
+ * until its /readyz answers 200; a gateway that exits at start (its port was
+ * taken in between) is retried on another port. `view` becomes a copy of sys
+ * addressed to the new gateway (http_port, base_url), for h_http and
+ * WebSocket clients. The view shares sys's processes: never give it to
+ * h_system_stop. The gateway is the caller's to stop (h_proc_stop);
+ * h_system_stop does not know it. */
+h_proc_t *h_gateway_add(const h_system_t *sys, h_system_t *view, const char *const *extra_env);
+
 /* A private PostgreSQL cluster for a test that stops and starts the server
  * (the runner's cluster is shared by every test). initdb runs as the
  * postgres OS user when the test runs as root; binaries from

@@ -34,33 +34,11 @@ static int64_t s_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool s_ready(void *arg)
-{
-    h_resp_t r = h_http(arg, "GET", "/readyz", NULL, NULL, NULL);
-    bool ok = r.status == 200;
-    h_resp_free(&r);
-    return ok;
-}
-
-/* Another gateway on s_sys's database: `view` becomes s_sys with that
- * gateway's address; extra ("K=V", NULL-terminated) may be NULL. */
+/* Another gateway on s_sys's database (h_gateway_add), once pigeon-router
+ * answers through it: `view` becomes s_sys with that gateway's address. */
 static h_proc_t *s_gateway_start(h_system_t *view, const char *const *extra)
 {
-    *view = s_sys;
-    view->http_port = h_free_port();
-    snprintf(view->base_url, sizeof view->base_url, "http://127.0.0.1:%d", view->http_port);
-    char db[600], port[64];
-    snprintf(db, sizeof db, "PIGEON_DB_URL=%s", s_sys.db_url);
-    snprintf(port, sizeof port, "PIGEON_HTTP_PORT=%d", view->http_port);
-    const char *env[32] = {db, port, "PIGEON_LOG_LEVEL=info"};
-    size_t n = 3;
-    for (size_t i = 0; s_env[i]; i++)
-        env[n++] = s_env[i];
-    for (size_t i = 0; extra && extra[i] && n < 31; i++)
-        env[n++] = extra[i];
-    h_proc_t *p = h_proc_start("pigeon-gateway", env);
-    if (!h_wait_until(s_ready, view, 15000))
-        fail_msg("the gateway on port %d did not get ready within 15 s", view->http_port);
+    h_proc_t *p = h_gateway_add(&s_sys, view, extra);
     mc_wait_router(view);
     return p;
 }
