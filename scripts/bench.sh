@@ -78,7 +78,8 @@ while read -r admin; do
 done < <("$ROOT/scripts/pigeon" status 2>/dev/null | grep -o 'admin http://127\.0\.0\.1:[0-9]*' | cut -d' ' -f2)
 
 # run ARGS...: one pigeon-load run; its JSON line goes to RESULTS. A run that
-# finds a loss, a duplicate or a gap exits 1: recorded, and the suite goes on.
+# finds a loss, a duplicate or a gap, or cannot run or be checked, exits
+# non-zero ("ok":false in its line): recorded, and the suite goes on.
 run() {
     say "pigeon-load $*"
     local line

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <time.h>
 
 #define S_BACKOFF_MIN_MS 25  /* first pause before a retry */
@@ -317,8 +318,8 @@ static void s_populate(sd_stream_t *st)
         ct_befriend(sys, &st->members[i].user, &st->members[i + 1].user);
         mc_cid(&st->members[i].user, &st->members[i + 1].user, st->members[i].direct_cid,
                sizeof st->members[i].direct_cid);
-        snprintf(st->members[i + 1].direct_cid, sizeof st->members[i + 1].direct_cid, "%s",
-                 st->members[i].direct_cid);
+        memcpy(st->members[i + 1].direct_cid, st->members[i].direct_cid,
+               sizeof st->members[i].direct_cid);
     }
     const ct_user_t *owner = &st->members[0].user;
     int64_t *ids = calloc((size_t)n, sizeof *ids);

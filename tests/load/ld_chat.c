@@ -175,8 +175,10 @@ static void s_sync(chat_t *ch, char (*cid)[48], const char **token, size_t nconv
 {
     sync_t s = {.ch = ch, .cid = cid, .token = token};
     s.after = malloc(nconv * sizeof *s.after);
-    if (!s.after)
+    if (!s.after) { /* nothing read: every conversation counts as failed */
+        json_object_set_new(res, "sync_failed", json_integer((json_int_t)nconv));
         return;
+    }
     for (size_t i = 0; i < nconv; i++)
         s.after[i] = -1;
     ld_ledger_freeze(ch->led);
@@ -250,6 +252,7 @@ static void s_results(chat_t *ch, json_t *res, double dropped0, double pdropped0
     json_object_set_new(res, "lost", json_integer((json_int_t)s.lost));
     json_object_set_new(res, "duplicated", json_integer((json_int_t)s.duplicated));
     json_object_set_new(res, "gaps", json_integer((json_int_t)s.gaps));
+    json_object_set_new(res, "not_in_history", json_integer((json_int_t)s.not_in_history));
     json_object_set_new(res, "ws_events_dropped",
                         json_real(dropped >= 0 && dropped0 >= 0 ? dropped - dropped0 : -1));
     json_object_set_new(res, "publisher_events_dropped",

@@ -56,10 +56,6 @@ void ld_ledger_freeze(ld_ledger_t *l)
 
 void ld_ledger_ack(ld_ledger_t *l, size_t idx, int64_t seq, uint64_t now)
 {
-    if (l->frozen) {
-        l->late++;
-        return;
-    }
     if (idx >= l->n) {
         l->foreign++;
         return;
@@ -67,6 +63,10 @@ void ld_ledger_ack(ld_ledger_t *l, size_t idx, int64_t seq, uint64_t now)
     ld_msg_t *m = &l->m[idx];
     if (m->acked) {
         l->dup_acks++;
+        return;
+    }
+    if (l->frozen) {
+        l->late++;
         return;
     }
     m->acked = 1;
@@ -88,10 +88,6 @@ void ld_ledger_fail(ld_ledger_t *l, size_t idx)
 
 void ld_ledger_push(ld_ledger_t *l, size_t idx, size_t slot, uint64_t now)
 {
-    if (l->frozen) {
-        l->late++;
-        return;
-    }
     if (idx >= l->n || slot >= l->slots) {
         l->foreign++;
         return;
@@ -102,6 +98,10 @@ void ld_ledger_push(ld_ledger_t *l, size_t idx, size_t slot, uint64_t now)
         return;
     }
     l->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+    if (l->frozen) { /* the sync, not this push, decides whether it was lost */
+        l->late++;
+        return;
+    }
     ld_msg_t *m = &l->m[idx];
     m->pushes++;
     ld_hist_record(&l->deliver, now > m->t_send ? now - m->t_send : 0);
@@ -171,6 +171,8 @@ ld_summary_t ld_ledger_summary(const ld_ledger_t *l)
         s.pushes += m->pushes;
         if (m->acked) {
             s.acked++;
+            if (!m->synced)
+                s.not_in_history++;
             if (m->pushes < l->fanout) {
                 s.push_missed++;
                 if (!m->synced)

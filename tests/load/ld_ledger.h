@@ -3,7 +3,8 @@
  * Each send gets an index (encoded in its client_msg_id). The ledger notes
  * its ack (seq), each push to each recipient slot, and whether the sync
  * after the run found it in the history. From that it tells lost (acked,
- * but neither pushed to every recipient nor found by the sync), duplicated
+ * but neither pushed to every recipient nor found by the sync), not in the
+ * history (acked, but not found by the sync, pushed or not), duplicated
  * (pushed twice to one recipient, or two acks with one seq) and gaps (the
  * history of a conversation skips a seq). Memory: 32 bytes per message plus
  * one bit per message and recipient slot. */
@@ -48,8 +49,8 @@ typedef struct {
     uint64_t dup_acks;    /* an ack for an already acked message */
     uint64_t dup_history; /* a message twice in a history */
     uint64_t foreign;     /* frames naming an index we never sent */
-    bool frozen;          /* the sync began: later acks and pushes are not counted */
-    uint64_t late;        /* acks and pushes that came after the freeze */
+    bool frozen;          /* the sync began: later acks and pushes count only as duplicates */
+    uint64_t late;        /* first acks and pushes after the freeze (not counted) */
 } ld_ledger_t;
 
 typedef struct {
@@ -57,6 +58,7 @@ typedef struct {
     uint64_t pushes;                       /* pushes received */
     uint64_t push_missed;                  /* acked messages with fewer pushes than recipients */
     uint64_t lost;                         /* acked and missed by push and sync */
+    uint64_t not_in_history;               /* acked and missed by the sync (lost included) */
     uint64_t duplicated; /* duplicate pushes + acks + history rows + reused seqs */
     uint64_t gaps;       /* seqs missing from histories */
 } ld_summary_t;
@@ -71,7 +73,9 @@ void ld_ledger_push(ld_ledger_t *l, size_t idx, size_t slot, uint64_t now);
 /* Called before the sync: every message acked so far was committed before
  * the sync reads the history, so the sync must find it; an ack that comes
  * later may be for a row the sync already passed, so it no longer counts
- * (the message stays unacked, which is not a loss). */
+ * (the message stays unacked, which is not a loss), and neither does a
+ * first push. A second ack or a second push to one recipient still counts
+ * as a duplicate. */
 void ld_ledger_freeze(ld_ledger_t *l);
 /* A row of conversation conv's history read after the run: idx is SIZE_MAX
  * for a message that is not ours. Rows must come in ascending seq. */

@@ -15,7 +15,7 @@ typedef struct {
 typedef struct {
     const char *prefix; /* scenario name, or its start ("rest_") */
     const char *title;  /* section title */
-    col_t cols[16];     /* columns, ended by a NULL head */
+    col_t cols[18];     /* columns, ended by a NULL head */
 } table_t;
 
 static const table_t s_tables[] = {
@@ -47,6 +47,7 @@ static const table_t s_tables[] = {
       {"gaps", "gaps", 0},
       {"push missed", "push_missed", 0},
       {"events dropped", "ws_events_dropped", 0},
+      {"ok", "ok", 0},
       {NULL, NULL, 0}}},
     {"group",
      "group (one group, every member online)",
@@ -65,6 +66,7 @@ static const table_t s_tables[] = {
       {"gaps", "gaps", 0},
       {"push missed", "push_missed", 0},
       {"skipped", "skipped", 0},
+      {"ok", "ok", 0},
       {NULL, NULL, 0}}},
     {"connections",
      "connections (idle authenticated WebSockets)",
@@ -141,6 +143,35 @@ static void s_table(FILE *out, const table_t *t, json_t **runs, int n)
         fputs("\n", out);
     }
     fputs("\n", out);
+}
+
+static json_int_t s_count(const json_t *run, const char *key)
+{
+    return json_integer_value(json_object_get(run, key)); /* 0 when missing */
+}
+
+int ld_report_verdict(const json_t *run, bool ran, char *why, size_t len)
+{
+    const char *err = json_string_value(json_object_get(run, "error"));
+    json_int_t sync_failed = s_count(run, "sync_failed");
+    json_int_t lost = s_count(run, "lost"), dup = s_count(run, "duplicated");
+    json_int_t gaps = s_count(run, "gaps"), missing = s_count(run, "not_in_history");
+    if (!ran || err) {
+        snprintf(why, len, "could not run: %s", err ? err : "see the JSON line");
+        return LD_EXIT_UNCHECKED;
+    }
+    /* an unread history hides gaps and turns missed pushes into losses */
+    if (sync_failed > 0) {
+        snprintf(why, len, "could not check: %lld history reads failed", (long long)sync_failed);
+        return LD_EXIT_UNCHECKED;
+    }
+    if (lost > 0 || dup > 0 || gaps > 0 || missing > 0) {
+        snprintf(why, len, "%lld lost, %lld duplicated, %lld gaps, %lld not in the history",
+                 (long long)lost, (long long)dup, (long long)gaps, (long long)missing);
+        return LD_EXIT_WRONG;
+    }
+    snprintf(why, len, "correct");
+    return LD_EXIT_OK;
 }
 
 int ld_report(FILE *in, FILE *out)

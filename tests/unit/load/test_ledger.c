@@ -28,7 +28,7 @@ static void test_a_clean_run_has_nothing_to_report(void **state)
     assert_int_equal(s.sent, 3);
     assert_int_equal(s.acked, 3);
     assert_int_equal(s.pushes, 3);
-    assert_int_equal(s.lost + s.duplicated + s.gaps + s.push_missed, 0);
+    assert_int_equal(s.lost + s.duplicated + s.gaps + s.push_missed + s.not_in_history, 0);
     assert_int_equal(ld_hist_percentile(&l->ack, 50), 50);
     assert_int_equal(ld_hist_percentile(&l->deliver, 50), 60);
     ld_ledger_destroy(&l);
@@ -60,6 +60,24 @@ static void test_acked_but_neither_pushed_nor_synced_is_lost(void **state)
     ld_ledger_ack(l, a, 1, 1);
     ld_summary_t s = ld_ledger_summary(l);
     assert_int_equal(s.lost, 1);
+    assert_int_equal(s.not_in_history, 1);
+    ld_ledger_destroy(&l);
+}
+
+static void test_pushed_but_missing_from_the_history_is_counted(void **state)
+{
+    (void)state;
+    ld_ledger_t *l = ld_ledger_new(10, 1, 1, 1);
+    size_t a = ld_ledger_add(l, 0, 0, 0), b = ld_ledger_add(l, 0, 0, 0);
+    ld_ledger_ack(l, a, 1, 1);
+    ld_ledger_ack(l, b, 2, 1);
+    ld_ledger_push(l, a, 0, 2);
+    ld_ledger_push(l, b, 0, 2);
+    ld_ledger_freeze(l);
+    ld_ledger_history(l, 0, 1, a); /* b, the last one, is not there: no gap shows it */
+    ld_summary_t s = ld_ledger_summary(l);
+    assert_int_equal(s.not_in_history, 1);
+    assert_int_equal(s.lost + s.gaps + s.push_missed, 0);
     ld_ledger_destroy(&l);
 }
 
@@ -122,6 +140,26 @@ static void test_acks_after_the_freeze_do_not_count(void **state)
     ld_ledger_destroy(&l);
 }
 
+static void test_duplicates_after_the_freeze_still_count(void **state)
+{
+    (void)state;
+    ld_ledger_t *l = ld_ledger_new(10, 1, 1, 1);
+    size_t a = ld_ledger_add(l, 0, 0, 0), b = ld_ledger_add(l, 0, 0, 0);
+    ld_ledger_ack(l, a, 1, 1);
+    ld_ledger_push(l, a, 0, 2);
+    ld_ledger_freeze(l);
+    ld_ledger_push(l, a, 0, 3); /* pushed again during the sync */
+    ld_ledger_ack(l, a, 1, 3);  /* and acked again */
+    ld_ledger_push(l, b, 0, 3); /* a first push is only late ... */
+    ld_ledger_push(l, b, 0, 4); /* ... but a second one is a duplicate */
+    ld_ledger_history(l, 0, 1, a);
+    ld_summary_t s = ld_ledger_summary(l);
+    assert_int_equal(s.duplicated, 3);
+    assert_int_equal(s.pushes, 1);
+    assert_int_equal(l->late, 1);
+    ld_ledger_destroy(&l);
+}
+
 static void test_a_full_ledger_refuses_more(void **state)
 {
     (void)state;
@@ -162,10 +200,12 @@ int main(void)
         cmocka_unit_test(test_a_clean_run_has_nothing_to_report),
         cmocka_unit_test(test_a_missed_push_found_by_the_sync_is_not_lost),
         cmocka_unit_test(test_acked_but_neither_pushed_nor_synced_is_lost),
+        cmocka_unit_test(test_pushed_but_missing_from_the_history_is_counted),
         cmocka_unit_test(test_duplicates_are_counted_per_recipient),
         cmocka_unit_test(test_two_acks_with_one_seq_are_a_duplicate),
         cmocka_unit_test(test_the_history_must_not_skip_seqs),
         cmocka_unit_test(test_acks_after_the_freeze_do_not_count),
+        cmocka_unit_test(test_duplicates_after_the_freeze_still_count),
         cmocka_unit_test(test_a_full_ledger_refuses_more),
         cmocka_unit_test(test_client_msg_ids_belong_to_one_run),
         cmocka_unit_test(test_client_frames_are_masked_with_the_right_length),
