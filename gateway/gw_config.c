@@ -20,11 +20,21 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t errlen)
     if (pc_env_int("PIGEON_HTTP_MAX_CONNECTIONS", 10000, 16, 1000000, &v, err, errlen) < 0)
         goto fail;
     cfg->max_connections = (int)v;
-    /* Below ~8 KiB MHD cannot hold ordinary request headers. */
-    if (pc_env_int("PIGEON_HTTP_CONNECTION_MEMORY", 32 * 1024, 8 * 1024, 1024 * 1024, &v, err,
+    /* Below ~8 KiB MHD cannot hold ordinary request headers. libmicrohttpd
+     * keeps this pool for an upgraded connection until the WebSocket
+     * closes, so it is most of an idle socket's cost: 8 KiB holds request
+     * headers up to about 7 KiB, and bodies are streamed through it (JSON is
+     * collected in http.c, uploads in their own buffer). */
+    if (pc_env_int("PIGEON_HTTP_CONNECTION_MEMORY", 8 * 1024, 8 * 1024, 1024 * 1024, &v, err,
                    errlen) < 0)
         goto fail;
     cfg->connection_memory = (size_t)v;
+    /* POST /v1/media bodies collected and forwarded at once; more get 503
+     * before their body is read. Each costs up to ~4 x its size while it is
+     * forwarded (docs/media.md "Memory bound"): 8 x 4 x 10 MiB = 320 MiB. */
+    if (pc_env_int("PIGEON_HTTP_MAX_UPLOADS", 8, 1, 1024, &v, err, errlen) < 0)
+        goto fail;
+    cfg->max_uploads = (int)v;
     if (pc_env_int("PIGEON_HTTP_IDLE_TIMEOUT_S", 60, 1, 3600, &v, err, errlen) < 0)
         goto fail;
     cfg->idle_timeout_s = (int)v;

@@ -12,7 +12,8 @@ typedef struct {
     int http_port;               /* PIGEON_HTTP_PORT, default 8080 */
     int http_threads;            /* PIGEON_HTTP_THREADS: MHD worker pool, default 16 */
     int max_connections;         /* PIGEON_HTTP_MAX_CONNECTIONS, default 10000 */
-    size_t connection_memory;    /* PIGEON_HTTP_CONNECTION_MEMORY bytes, default 32768 */
+    size_t connection_memory;    /* PIGEON_HTTP_CONNECTION_MEMORY bytes, default 8192 */
+    int max_uploads;             /* PIGEON_HTTP_MAX_UPLOADS: media bodies at once, default 8 */
     int idle_timeout_s;          /* PIGEON_HTTP_IDLE_TIMEOUT_S: idle keep-alive, default 60 */
     gw_proxies_t *proxies;       /* PIGEON_TRUSTED_PROXIES, default none */
     char *web_dir;               /* PIGEON_WEB_DIR; NULL: the default folders (static.h) */

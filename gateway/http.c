@@ -34,6 +34,7 @@ struct gw_http {
     int listen_fd;              /* from MHD_quiesce_daemon, closed after stop; -1 */
     atomic_int inflight;        /* requests not yet completed */
     atomic_int media_bodies;    /* POST /v1/media bodies being collected or sent */
+    int max_uploads;            /* PIGEON_HTTP_MAX_UPLOADS: the bound of media_bodies */
 };
 
 /* One request's state between libmicrohttpd's calls (its con_cls). */
@@ -43,7 +44,7 @@ typedef struct {
     size_t cap;          /* allocated bytes in body (excluding the NUL) */
     size_t discarded;    /* bytes dropped after the limit was passed */
     size_t limit;        /* body limit of this route: PC_JSON_MAX_BODY, or media's */
-    bool media_slot;     /* holds one of GW_MEDIA_UPLOADS_MAX (media_bodies) */
+    bool media_slot;     /* holds one of max_uploads (media_bodies) */
     bool too_large;      /* the body passed limit */
     bool answered;       /* a response is queued */
     int64_t start_ms;    /* monotonic start, for the latency histogram */
@@ -263,7 +264,7 @@ static enum MHD_Result s_first_call(gw_http_t *h, struct MHD_Connection *conn, c
         /* Each upload body costs up to ~4x its size here (body, request,
          * envelope, ZeroMQ message): a fixed number of them at once bounds
          * that, before a byte is read. */
-        if (atomic_fetch_add(&h->media_bodies, 1) >= GW_MEDIA_UPLOADS_MAX) {
+        if (atomic_fetch_add(&h->media_bodies, 1) >= h->max_uploads) {
             atomic_fetch_sub(&h->media_bodies, 1);
             st->too_large = true; /* drop whatever body follows */
             return s_send_error(h, conn, st, method, url, PC_UNAVAILABLE,
@@ -387,6 +388,7 @@ gw_http_t *gw_http_new(const gw_config_t *cfg, gw_ctx_t *ctx, char *err, size_t 
     }
     h->ctx = ctx;
     h->proxies = cfg->proxies;
+    h->max_uploads = cfg->max_uploads;
     h->listen_fd = -1;
     atomic_init(&h->inflight, 0);
     atomic_init(&h->media_bodies, 0);

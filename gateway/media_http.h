@@ -16,10 +16,6 @@
  * service allows up to 4 MiB): one such chunk is what a download holds in
  * the gateway's memory, besides libmicrohttpd's GW_MEDIA_BLOCK buffer. */
 #define GW_MEDIA_CHUNK (256u * 1024u)
-/* POST /v1/media bodies one gateway collects and forwards at once; more
- * get 503 before their body is read. Each costs up to ~4 x its size while
- * it is forwarded (docs/media.md "Memory bound"). */
-#define GW_MEDIA_UPLOADS_MAX 8
 /* libmicrohttpd's buffer per streamed response. */
 #define GW_MEDIA_BLOCK (64u * 1024u)
 

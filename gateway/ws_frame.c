@@ -152,6 +152,13 @@ static size_t s_data(ws_reader_t *r, uint8_t op, bool fin, const uint8_t *p, siz
 size_t ws_reader_next(ws_reader_t *r, uint8_t *buf, size_t len, ws_event_t *ev)
 {
     memset(ev, 0, sizeof *ev);
+    if (r->opcode == 0 && r->msg) {
+        /* The last joined message was handed out by the previous call: an
+         * idle socket keeps no buffer of its largest fragmented message. */
+        free(r->msg);
+        r->msg = NULL;
+        r->len = r->cap = 0;
+    }
     if (r->failed || len < 2)
         return 0;
     bool fin = buf[0] & 0x80;

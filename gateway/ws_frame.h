@@ -77,7 +77,7 @@ typedef struct {
 typedef struct {
     size_t max;       /* largest message accepted (bytes) */
     uint8_t opcode;   /* TEXT or BINARY while a fragmented message is open, else 0 */
-    uint8_t *msg;     /* joined fragments (malloc'd) */
+    uint8_t *msg;     /* joined fragments (malloc'd; freed by the call after the message) */
     size_t len;       /* bytes in msg */
     size_t cap;       /* allocated bytes of msg */
     ws_utf8_t utf8;   /* validator state of the open text message */

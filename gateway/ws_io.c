@@ -1,7 +1,9 @@
 /* ws_io.c - one WebSocket's bytes, on its loop's thread: the output queue
  * (at most GW_WS_OUT_MAX bytes, then close 1013), the close handshake, and
  * the client's frames turned into pongs, error frames and jobs for the
- * workers. A socket with GW_WS_JOBS_MAX jobs waiting is not read until one
+ * workers. A frame goes straight to the socket while nothing is queued, and
+ * both buffers hold memory only while bytes wait (ws_buf.h): an idle socket
+ * has none. A socket with GW_WS_JOBS_MAX jobs waiting is not read until one
  * ends, so a fast sender is slowed by TCP instead of refused. */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "clock.h"
 #include "random.h"
@@ -36,14 +39,14 @@ static void s_arm(gw_ws_loop_t *l, gw_ws_sess_t *s, bool out)
     gw_ws_io_watch(l, s);
 }
 
-/* Writes what it can. */
+/* Writes what it can of the queue; an emptied queue frees its memory. */
 int gw_ws_io_flush(gw_ws_loop_t *l, gw_ws_sess_t *s)
 {
-    while (s->out_off < s->out_len) {
-        ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (ws_buf_used(&s->out) > 0) {
+        ssize_t n =
+            send(s->fd, ws_buf_head(&s->out), ws_buf_used(&s->out), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
-            s->out_off += (size_t)n;
+            ws_buf_consume(&s->out, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -55,7 +58,6 @@ int gw_ws_io_flush(gw_ws_loop_t *l, gw_ws_sess_t *s)
         gw_ws_sess_teardown(l, s);
         return -1;
     }
-    s->out_off = s->out_len = 0;
     s_arm(l, s, false);
     if (s->state == GW_WS_CLOSING) {
         shutdown(s->fd, SHUT_WR); /* the close frame is out; wait for the client's EOF */
@@ -64,30 +66,40 @@ int gw_ws_io_flush(gw_ws_loop_t *l, gw_ws_sess_t *s)
     return 0;
 }
 
-static bool s_queue_bytes(gw_ws_sess_t *s, const uint8_t *p, size_t n, size_t limit)
+/* Writes the pieces of a frame: straight to the socket while nothing is
+ * queued (a socket that keeps up never needs a buffer), the rest into the
+ * queue. Returns 1 when they would take the queue past limit (nothing
+ * written), -1 when the socket is gone, else 0. */
+static int s_write(gw_ws_loop_t *l, gw_ws_sess_t *s, struct iovec *iov, int niov, size_t limit)
 {
-    if (s->out_len - s->out_off + n > limit)
-        return false;
-    if (s->out_off > 0 && s->out_len + n > s->out_cap) { /* compact before growing */
-        memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
-        s->out_len -= s->out_off;
-        s->out_off = 0;
+    size_t total = 0, sent = 0;
+    for (int i = 0; i < niov; i++)
+        total += iov[i].iov_len;
+    if (ws_buf_used(&s->out) + total > limit)
+        return 1;
+    if (ws_buf_used(&s->out) == 0) {
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
+        ssize_t n;
+        do
+            n = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            gw_ws_sess_teardown(l, s);
+            return -1;
+        }
+        sent = n > 0 ? (size_t)n : 0;
     }
-    if (s->out_len + n > s->out_cap) {
-        size_t cap = s->out_cap ? s->out_cap : 4096;
-        while (cap < s->out_len + n)
-            cap *= 2;
-        uint8_t *o = realloc(s->out, cap);
-        if (!o)
-            return false;
-        s->out = o;
-        s->out_cap = cap;
+    for (int i = 0; i < niov; i++) { /* queue what the kernel did not take */
+        size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+        sent -= skip;
+        if (!ws_buf_append(&s->out, (const uint8_t *)iov[i].iov_base + skip, iov[i].iov_len - skip,
+                           limit)) {
+            gw_ws_sess_teardown(l, s); /* out of memory: within the limit by the check above */
+            return -1;
+        }
     }
-    memcpy(s->out + s->out_len, p, n);
-    s->out_len += n;
-    return true;
+    return gw_ws_io_flush(l, s);
 }
-
 
 /* Queues a frame (already encoded) and writes. A client that lets more than
  * GW_WS_OUT_MAX bytes pile up is closed with 1013. Returns -1 when gone. */
@@ -95,10 +107,11 @@ int gw_ws_io_send_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, si
 {
     if (s->state != GW_WS_OPEN)
         return 0;
-    if (!s_queue_bytes(s, frame, n, GW_WS_OUT_MAX)) {
+    struct iovec iov[1] = {{.iov_base = (void *)frame, .iov_len = n}};
+    int rc = s_write(l, s, iov, 1, GW_WS_OUT_MAX);
+    if (rc > 0)
         return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
-    }
-    return gw_ws_io_flush(l, s);
+    return rc;
 }
 
 int gw_ws_io_send(gw_ws_loop_t *l, gw_ws_sess_t *s, uint8_t opcode, const void *p, size_t n)
@@ -107,14 +120,11 @@ int gw_ws_io_send(gw_ws_loop_t *l, gw_ws_sess_t *s, uint8_t opcode, const void *
     size_t h = ws_frame_header(hdr, opcode, n);
     if (s->state != GW_WS_OPEN)
         return 0;
-    if (s->out_len - s->out_off + h + n > GW_WS_OUT_MAX) {
+    struct iovec iov[2] = {{.iov_base = hdr, .iov_len = h}, {.iov_base = (void *)p, .iov_len = n}};
+    int rc = s_write(l, s, iov, 2, GW_WS_OUT_MAX);
+    if (rc > 0)
         return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
-    }
-    if (!s_queue_bytes(s, hdr, h, GW_WS_OUT_MAX) || !s_queue_bytes(s, p, n, GW_WS_OUT_MAX)) {
-        gw_ws_sess_teardown(l, s);
-        return -1;
-    }
-    return gw_ws_io_flush(l, s);
+    return rc;
 }
 
 int gw_ws_io_send_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const char *text)
@@ -135,11 +145,13 @@ int gw_ws_io_close(gw_ws_loop_t *l, gw_ws_sess_t *s, uint16_t code, const char *
     memcpy(frame + h, payload, n);
     s->state = GW_WS_CLOSING;
     s->close_deadline_ms = pc_mono_ms() + GW_WS_CLOSE_WAIT_MS;
-    if (!s_queue_bytes(s, frame, h + n, GW_WS_OUT_MAX + sizeof frame)) {
+    struct iovec iov[1] = {{.iov_base = frame, .iov_len = h + n}};
+    int rc = s_write(l, s, iov, 1, GW_WS_OUT_MAX + sizeof frame);
+    if (rc > 0) { /* cannot happen: the queue is at most GW_WS_OUT_MAX */
         gw_ws_sess_teardown(l, s);
         return -1;
     }
-    return gw_ws_io_flush(l, s);
+    return rc;
 }
 
 /* --- client frames ------------------------------------------------------- */
@@ -250,13 +262,15 @@ static int s_frame(gw_ws_loop_t *l, gw_ws_sess_t *s, const ws_event_t *ev)
     }
 }
 
-/* Parses what is buffered. */
+/* Parses what is buffered; the buffer is freed once every byte is served. */
 void gw_ws_io_input(gw_ws_loop_t *l, gw_ws_sess_t *s)
 {
     size_t off = 0;
+    uint8_t *in = ws_buf_head(&s->in);
+    size_t len = ws_buf_used(&s->in);
     while (s->state == GW_WS_OPEN && s->njobs < GW_WS_JOBS_MAX) {
         ws_event_t ev;
-        size_t n = ws_reader_next(&s->rd, s->in + off, s->in_len - off, &ev);
+        size_t n = ws_reader_next(&s->rd, in + off, len - off, &ev);
         if (ev.kind == WS_EV_ERROR) {
             if (s_frame(l, s, &ev) < 0)
                 return;
@@ -268,10 +282,8 @@ void gw_ws_io_input(gw_ws_loop_t *l, gw_ws_sess_t *s)
         if (s_frame(l, s, &ev) < 0 || s->dead)
             return;
     }
-    if (off > 0) {
-        memmove(s->in, s->in + off, s->in_len - off);
-        s->in_len -= off;
-    }
+    if (off > 0)
+        ws_buf_consume(&s->in, off);
 }
 
 void gw_ws_io_readable(gw_ws_loop_t *l, gw_ws_sess_t *s)
@@ -282,26 +294,17 @@ void gw_ws_io_readable(gw_ws_loop_t *l, gw_ws_sess_t *s)
             gw_ws_io_watch(l, s);
             return;
         }
-        if (s->in_len == s->in_cap) {
-            size_t cap = s->in_cap < 4096 ? 4096 : s->in_cap * 2;
-            if (cap > S_IN_MAX)
-                cap = S_IN_MAX;
-            if (s->state != GW_WS_OPEN && s->in_cap > 0) {
-                s->in_len = 0; /* closing: discard */
-            } else if (s->in_cap >= S_IN_MAX) { /* the reader refuses such frames first */
+        if (s->state != GW_WS_OPEN)
+            ws_buf_clear(&s->in); /* closing: nothing more is served */
+        size_t room = ws_buf_reserve(&s->in, S_IN_MAX);
+        if (room == 0) {
+            if (ws_buf_used(&s->in) >= S_IN_MAX) /* the reader refuses such frames first */
                 gw_ws_io_close(l, s, WS_CLOSE_TOO_BIG, "message too big");
-                return;
-            } else {
-                uint8_t *p = realloc(s->in, cap);
-                if (!p) {
-                    gw_ws_sess_teardown(l, s);
-                    return;
-                }
-                s->in = p;
-                s->in_cap = cap;
-            }
+            else
+                gw_ws_sess_teardown(l, s); /* out of memory */
+            return;
         }
-        ssize_t n = recv(s->fd, s->in + s->in_len, s->in_cap - s->in_len, MSG_DONTWAIT);
+        ssize_t n = recv(s->fd, ws_buf_tail(&s->in), room, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             gw_ws_sess_teardown(l, s); /* EOF or reset */
             return;
@@ -309,16 +312,20 @@ void gw_ws_io_readable(gw_ws_loop_t *l, gw_ws_sess_t *s)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (ws_buf_used(&s->in) == 0)
+                ws_buf_clear(&s->in); /* nothing waits: an idle socket holds no buffer */
             return;
         }
         s->last_rx_ms = pc_mono_ms();
         if (s->state != GW_WS_OPEN) {
-            s->in_len = 0; /* closing: nothing more is served */
+            ws_buf_clear(&s->in); /* closing: nothing more is served */
             continue;
         }
-        s->in_len += (size_t)n;
+        ws_buf_commit(&s->in, (size_t)n);
         gw_ws_io_input(l, s);
-        if (s->dead)
+        /* A short read emptied the socket: epoll (level-triggered) reports
+         * the next bytes, so no recv(2) just to hear EAGAIN. */
+        if (s->dead || (size_t)n < room)
             return;
     }
 }

@@ -106,8 +106,8 @@ static void s_bury(gw_ws_loop_t *l)
         gw_ws_sess_t *s = l->dead;
         l->dead = s->next_dead;
         ws_reader_clear(&s->rd);
-        free(s->in);
-        free(s->out);
+        ws_buf_clear(&s->in);
+        ws_buf_clear(&s->out);
         free(s);
     }
 }
@@ -164,9 +164,9 @@ static void s_open(gw_ws_loop_t *l, gw_ws_msg_t *m)
         return;
     }
     if (m->text_len > 0) { /* bytes the client sent right after its request */
-        s->in = (uint8_t *)m->text;
-        s->in_len = s->in_cap = m->text_len;
+        uint8_t *extra = (uint8_t *)m->text;
         m->text = NULL;
+        ws_buf_adopt(&s->in, &extra, m->text_len);
         gw_ws_io_input(l, s);
     }
 }
@@ -180,7 +180,7 @@ static void s_event(gw_ws_loop_t *l, gw_ws_msg_t *m)
         gw_ws_sess_t *next = s->next_user; /* s may go (1013) */
         if (s->user == m->user && s->ready && s->state == GW_WS_OPEN &&
             !(m->text && strcmp(m->text, s->tag) == 0)) {
-            if (s->out_len - s->out_off + m->blob->len > GW_WS_OUT_MAX)
+            if (ws_buf_used(&s->out) + m->blob->len > GW_WS_OUT_MAX)
                 dropped++; /* counted, then closed with 1013 by s_send_raw */
             else
                 pushed++;
@@ -205,7 +205,7 @@ static void s_done(gw_ws_loop_t *l, gw_ws_msg_t *m)
         s->paused = false;
         gw_ws_io_watch(l, s);
     }
-    if (s->in_len > 0) /* frames parsed no further while the queue was full */
+    if (ws_buf_used(&s->in) > 0) /* frames parsed no further while the queue was full */
         gw_ws_io_input(l, s);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ws_buf.h"
 #include "ws_frame.h"
 #include "ws_internal.h"
 
@@ -34,13 +35,8 @@ typedef struct gw_ws_sess {
     int64_t user;                /* authenticated user */
     uint8_t hash[32];            /* SHA-256 of its token */
     ws_reader_t rd;              /* frame reader */
-    uint8_t *in;                 /* bytes read, not yet parsed */
-    size_t in_len;               /* bytes in in */
-    size_t in_cap;               /* allocated bytes of in */
-    uint8_t *out;                /* bytes to write */
-    size_t out_off;              /* first unwritten byte of out */
-    size_t out_len;              /* bytes in out */
-    size_t out_cap;              /* allocated bytes of out */
+    ws_buf_t in;                 /* bytes read, not yet parsed (no memory while empty) */
+    ws_buf_t out;                /* bytes the kernel did not take yet (no memory while empty) */
     bool pollout;                /* EPOLLOUT is armed */
     bool ready;                  /* `ready` sent: events flow */
     gw_ws_state_t state;             /* see gw_ws_state_t */

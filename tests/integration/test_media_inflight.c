@@ -1,19 +1,27 @@
-/* test_media_inflight.c - PIGEON_MEDIA_MAX_INFLIGHT through the gateway:
- * with one upload slot, concurrent 9 MiB uploads get 503 `unavailable`
- * beyond it, and the others 201. A system of its own, because it starts
- * pigeon-media with the limit at 1. */
+/* test_media_inflight.c - the two bounds on uploads at once, through the
+ * gateway: PIGEON_MEDIA_MAX_INFLIGHT (pigeon-media) and
+ * PIGEON_HTTP_MAX_UPLOADS (the gateway, before it reads a body). With one
+ * slot, concurrent 9 MiB uploads get 503 `unavailable` beyond it, and the
+ * others 201. A system of its own per bound, each set to 1. */
 #include <pthread.h>
 
 #include "media_calls.h"
 
 static h_system_t s_sys;
 
-static const char *const s_env[] = {"PIGEON_RATE_REGISTER_PER_IP=100000",
-                                    "PIGEON_RATE_LOGIN_PER_IP=100000",
-                                    "PIGEON_RATE_LOGIN_PER_USER=100000",
-                                    "PIGEON_MEDIA_MAX_INFLIGHT=1",
-                                    "PIGEON_WORKERS=8",
-                                    NULL};
+static const char *const s_media_env[] = {"PIGEON_RATE_REGISTER_PER_IP=100000",
+                                          "PIGEON_RATE_LOGIN_PER_IP=100000",
+                                          "PIGEON_RATE_LOGIN_PER_USER=100000",
+                                          "PIGEON_MEDIA_MAX_INFLIGHT=1",
+                                          "PIGEON_WORKERS=8",
+                                          NULL};
+static const char *const s_gateway_env[] = {"PIGEON_RATE_REGISTER_PER_IP=100000",
+                                            "PIGEON_RATE_LOGIN_PER_IP=100000",
+                                            "PIGEON_RATE_LOGIN_PER_USER=100000",
+                                            "PIGEON_MEDIA_MAX_INFLIGHT=8",
+                                            "PIGEON_HTTP_MAX_UPLOADS=1",
+                                            "PIGEON_WORKERS=8",
+                                            NULL};
 
 #define S_UPLOADERS 6 /* at once */
 #define S_ROUNDS 3    /* bounded: a 503 is expected in the first */
@@ -24,6 +32,7 @@ typedef struct {
     size_t len;                /* their size */
     long status;               /* the answer */
     char code[32];             /* its error code, "" on success */
+    char message[96];          /* its error message, "" on success */
 } s_upload_t;
 
 static void *s_upload(void *arg)
@@ -32,17 +41,30 @@ static void *s_upload(void *arg)
     h_resp_t r = md_upload(&s_sys, u->user, u->data, u->len, "image/jpeg");
     u->status = r.status;
     json_t *err = json_object_get(json_object_get(r.json, "error"), "code");
+    json_t *msg = json_object_get(json_object_get(r.json, "error"), "message");
     snprintf(u->code, sizeof u->code, "%s", err ? json_string_value(err) : "");
+    snprintf(u->message, sizeof u->message, "%s", msg ? json_string_value(msg) : "");
     h_resp_free(&r);
     return NULL;
 }
 
-static int s_setup(void **state)
+static int s_start(const char *const *env)
 {
-    (void)state;
-    h_system_start(&s_sys, md_services, s_env);
+    h_system_start(&s_sys, md_services, env);
     mc_wait_router(&s_sys);
     return 0;
+}
+
+static int s_setup_media_bound(void **state)
+{
+    (void)state;
+    return s_start(s_media_env);
+}
+
+static int s_setup_gateway_bound(void **state)
+{
+    (void)state;
+    return s_start(s_gateway_env);
 }
 
 static int s_teardown(void **state)
@@ -52,9 +74,10 @@ static int s_teardown(void **state)
     return 0;
 }
 
-static void test_uploads_beyond_the_limit_get_503(void **state)
+/* Rounds of S_UPLOADERS uploads at once until one gets 503 whose message
+ * holds `refusal` (which bound refused it); every other answer is 201. */
+static void s_expect_refusals(const char *refusal)
 {
-    (void)state;
     ct_user_t ann = ct_user(&s_sys, "ann");
     size_t len = 9 * MD_MIB;
     unsigned char *data = md_big_jpeg(len);
@@ -69,12 +92,13 @@ static void test_uploads_beyond_the_limit_get_503(void **state)
         }
         for (int i = 0; i < S_UPLOADERS; i++) {
             pthread_join(th[i], NULL);
-            if (up[i].status == 503 && strcmp(up[i].code, "unavailable") == 0)
+            if (up[i].status == 503 && strcmp(up[i].code, "unavailable") == 0 &&
+                strstr(up[i].message, refusal) != NULL)
                 refused++;
             else if (up[i].status == 201)
                 stored++;
             else
-                fail_msg("upload answered %ld %s", up[i].status, up[i].code);
+                fail_msg("upload answered %ld %s: %s", up[i].status, up[i].code, up[i].message);
         }
     }
     if (refused == 0)
@@ -87,10 +111,26 @@ static void test_uploads_beyond_the_limit_get_503(void **state)
     free(data);
 }
 
+static void test_uploads_beyond_the_media_bound_get_503(void **state)
+{
+    (void)state;
+    s_expect_refusals("too many uploads in progress");
+}
+
+/* The gateway refuses before reading the body, with its own message. */
+static void test_uploads_beyond_the_gateway_bound_get_503(void **state)
+{
+    (void)state;
+    s_expect_refusals("too many uploads at once");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uploads_beyond_the_limit_get_503),
+        cmocka_unit_test_setup_teardown(test_uploads_beyond_the_media_bound_get_503,
+                                        s_setup_media_bound, s_teardown),
+        cmocka_unit_test_setup_teardown(test_uploads_beyond_the_gateway_bound_get_503,
+                                        s_setup_gateway_bound, s_teardown),
     };
-    return h_finish(cmocka_run_group_tests(tests, s_setup, s_teardown));
+    return h_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

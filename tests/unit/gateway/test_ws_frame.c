@@ -97,6 +97,39 @@ static void test_fragments_with_ping_between(void **state)
     ws_reader_clear(&r);
 }
 
+/* The buffer a fragmented message was joined in is freed by the next call
+ * (the message was handed out), so an idle socket keeps none. */
+static void test_joined_message_buffer_is_released(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    size_t n = s_client(buf, 0x01, "Hel", 3); /* text, not FIN */
+    n += s_client(buf + n, 0x80, "lo", 2);    /* continuation, FIN */
+    ws_reader_t r;
+    ws_event_t ev;
+    ws_reader_init(&r, 1024);
+    size_t off = ws_reader_next(&r, buf, n, &ev);
+    assert_int_equal(ev.kind, WS_EV_NONE);
+    assert_non_null(r.msg); /* joining */
+    off += ws_reader_next(&r, buf + off, n - off, &ev);
+    assert_int_equal(ev.kind, WS_EV_TEXT);
+    assert_memory_equal(ev.data, "Hello", 5); /* still valid until the next call */
+    assert_int_equal(ws_reader_next(&r, buf + off, n - off, &ev), 0); /* nothing more buffered */
+    assert_int_equal(ev.kind, WS_EV_NONE);
+    assert_null(r.msg);
+    assert_int_equal(r.cap, 0);
+
+    /* a fragmented message still joins after the release */
+    n = s_client(buf, 0x01, "a", 1);
+    n += s_client(buf + n, 0x80, "b", 1);
+    off = ws_reader_next(&r, buf, n, &ev);
+    off += ws_reader_next(&r, buf + off, n - off, &ev);
+    assert_int_equal(ev.kind, WS_EV_TEXT);
+    assert_int_equal(ev.len, 2);
+    assert_memory_equal(ev.data, "ab", 2);
+    ws_reader_clear(&r);
+}
+
 /* Empty fragments (even the first one) are legal and join to the message. */
 static void test_empty_fragments(void **state)
 {
@@ -295,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_rfc_masked_hello),
         cmocka_unit_test(test_unmasked_and_reserved_are_protocol_errors),
         cmocka_unit_test(test_fragments_with_ping_between),
+        cmocka_unit_test(test_joined_message_buffer_is_released),
         cmocka_unit_test(test_empty_fragments),
         cmocka_unit_test(test_control_frame_rules),
         cmocka_unit_test(test_lengths_and_limit),
