@@ -127,10 +127,14 @@ SELECT g.id, g.name, g.member_count FROM grp.groups g
 WHERE g.id IN (SELECT n.group_id FROM grp.name_grams n WHERE n.gram >= \$1 AND n.gram < \$5)
   AND $LISTED ORDER BY g.member_count DESC, g.id LIMIT \$4;"
 
+COUNTS="PREPARE counts(text) AS
+SELECT a.t, (SELECT count(*) FROM (SELECT 1 FROM grp.name_grams n WHERE n.gram = a.t LIMIT 10000) c)
+FROM unnest(string_to_array(\$1, chr(31))) WITH ORDINALITY AS a(t, i) ORDER BY a.i LIMIT 64;"
+
 explain() { # label, execute statement
     echo "== $1"
-    $PSQL -c "$WALK" -c "$MULTI" -c "$ONE" -c "$2" >/dev/null  # warm the cache
-    $PSQL -c "$WALK" -c "$MULTI" -c "$ONE" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $2"
+    $PSQL -c "$WALK" -c "$MULTI" -c "$ONE" -c "$COUNTS" -c "$2" >/dev/null  # warm the cache
+    $PSQL -c "$WALK" -c "$MULTI" -c "$ONE" -c "$COUNTS" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $2"
 }
 count() { # label, where-clause on name_key
     $PSQL -At -c "SELECT '$1: ' || count(*) || ' listed groups match' FROM grp.groups
@@ -151,6 +155,25 @@ explain "ketb: walk" "EXECUTE walk('ketb', $F)"
 explain "ketb: bigram intersection (3 bigrams)" "EXECUTE multi('ketb', $F, 'ke'||chr(31)||'et'||chr(31)||'tb', 3)"
 explain "coffee lo: walk" "EXECUTE walk('coffee lo', $F)"
 explain "coffee lo: bigram intersection (8 bigrams)" "EXECUTE multi('coffee lo', $F, 'co'||chr(31)||'of'||chr(31)||'ff'||chr(31)||'fe'||chr(31)||'ee'||chr(31)||'e '||chr(31)||' l'||chr(31)||'lo', 8)"
+# What user search's step for long queries (pc_bigram_rarest,
+# services/common/bigram_store.c: count each bigram, index-only, capped at
+# 10,000 rows; intersect the three rarest, or the rarest alone under 1,000
+# rows) would cost here. Group search does not use it: docs/search.md has
+# the measurement. Ties are broken here by position; the service prefers
+# bigrams far apart.
+rarest() { # label, query, its grams joined by chr(31) as SQL
+    explain "$1: counts" "EXECUTE counts($3)"
+    picked=$($PSQL -At -c "WITH x AS (SELECT a.t, a.i, (SELECT count(*) FROM (SELECT 1 FROM grp.name_grams n
+            WHERE n.gram = a.t LIMIT 10000) c) AS c
+          FROM unnest(string_to_array($3, chr(31))) WITH ORDINALITY AS a(t, i))
+        SELECT string_agg(t, '|' ORDER BY i) || ' ' || count(*) FROM (SELECT t, i FROM x ORDER BY c, i
+          LIMIT CASE WHEN (SELECT min(c) FROM x) < 1000 THEN 1 ELSE 3 END) y")
+    echo "== $1: picked ${picked% *} (${picked##* } bigrams)"
+    explain "$1: intersection of the picked bigrams" \
+        "EXECUTE multi('$2', $F, replace('${picked% *}', '|', chr(31)), ${picked##* })"
+}
+rarest "篮球爱好者" 篮球爱好者 "'篮球'||chr(31)||'球爱'||chr(31)||'爱好'||chr(31)||'好者'"
+rarest "coffee lo" "coffee lo" "'co'||chr(31)||'of'||chr(31)||'ff'||chr(31)||'fe'||chr(31)||'ee'||chr(31)||'e '||chr(31)||' l'||chr(31)||'lo'"
 explain "篮: walk" "EXECUTE walk('篮', $F)"
 explain "篮: prefix range (one character)" "EXECUTE one('篮', $F, '篯')"
 explain "z: walk" "EXECUTE walk('z', $F)"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bigram.h"
+#include "bigram_store.h"
 
 /* The columns of an auth_user_t, in s_user_from_row's order. */
 #define S_USER_COLS                                                                                \
@@ -73,14 +74,24 @@ static pc_status_t s_one_user(PGresult *res, pc_status_t status, auth_user_t *ou
 
 pc_status_t auth_store_rate_hit(pc_db_t *db, const char *key, int *hits, int *retry_after_s)
 {
-    /* Windows are whole UTC minutes; clock_timestamp() (not now()) so the
-     * wait is right even inside a long transaction. */
+    /* A sliding window over whole UTC minutes: this minute's hits plus the
+     * previous minute's, weighted by how much of that minute the last 60 s
+     * still cover, so a burst at the end of one minute and another at the
+     * start of the next cannot reach twice the limit. The wait is to the
+     * end of this minute (clock_timestamp(), not now(), so it is right even
+     * inside a long transaction); the CTE's insert is not visible to the
+     * join, which reads the previous minute's row only. */
     static const char *const sql =
-        "INSERT INTO auth.rate_limits AS r (key, window_start, hits) "
+        "WITH cur AS (INSERT INTO auth.rate_limits AS r (key, window_start, hits) "
         "VALUES ($1, date_trunc('minute', now(), 'UTC'), 1) "
         "ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1 "
-        "RETURNING r.hits, greatest(1, ceil(extract(epoch FROM "
-        "r.window_start + interval '1 minute' - clock_timestamp())))::int";
+        "RETURNING r.hits, r.window_start) "
+        "SELECT cur.hits + coalesce(floor(p.hits * greatest(0, 1 - extract(epoch FROM "
+        "clock_timestamp() - cur.window_start) / 60)), 0)::int, "
+        "greatest(1, ceil(extract(epoch FROM "
+        "cur.window_start + interval '1 minute' - clock_timestamp())))::int "
+        "FROM cur LEFT JOIN auth.rate_limits p "
+        "ON p.key = $1 AND p.window_start = cur.window_start - interval '1 minute'";
     pc_status_t status = PC_OK;
     const char *params[1] = {key};
     PGresult *res = pc_db_query(db, &status, sql, 1, params);
@@ -174,86 +185,6 @@ pc_status_t auth_store_users_by_ids(pc_db_t *db, const int64_t *ids, size_t n, a
     " (u.username LIKE $1 OR strpos(u.nickname_key, $2) > 0"                                       \
     "  OR (u.nickname_key IS NULL AND u.nickname ILIKE $5))"
 
-/* A query's candidates come from at most this many of its bigrams, the
- * rarest (the substring test drops the false ones): the intersection costs
- * the rows of the bigrams it reads, so common ones ("sm", "th") are left out. */
-#define S_INTERSECT_GRAMS 3
-/* Bigram counts stop here: enough to tell rare from common, bounded cost. */
-#define S_COUNT_CAP "10000"
-/* A bigram this rare is used alone: probing its users costs less than
- * reading a common bigram's rows to narrow them. */
-#define S_RARE_ENOUGH 1000
-
-/* How far bigram i stands from the nearest one already chosen. */
-static int s_spread(int i, const bool *chosen, int rows)
-{
-    int best = rows;
-    for (int j = 0; j < rows; j++)
-        if (chosen[j] && abs(i - j) < best)
-            best = abs(i - j);
-    return best;
-}
-
-/* Into out, the S_INTERSECT_GRAMS rarest of n grams (PC_BIGRAM_SEP-joined),
- * counted by index-only scans capped at S_COUNT_CAP rows each; only the
- * rarest when it is below S_RARE_ENOUGH; none (*n_out 0) when one of them
- * has no row at all, so no nickname can match. Among equal counts (common
- * bigrams all reach the cap) it takes those farthest apart in q: neighbours
- * ("sm", "mi", "it") mostly come together, distant ones filter. */
-static pc_status_t s_rarest_grams(pc_db_t *db, const char *grams, size_t n, char *out, size_t size,
-                                  size_t *n_out)
-{
-    static const char s_sep[2] = {PC_BIGRAM_SEP, '\0'};
-    const char *params[1] = {grams};
-    pc_status_t status = PC_OK;
-    PGresult *res = pc_db_query(db, &status,
-                                "SELECT a.t, (SELECT count(*) FROM (SELECT 1 FROM"
-                                " auth.nickname_grams n WHERE n.gram = a.t LIMIT " S_COUNT_CAP
-                                ") c) FROM unnest(string_to_array($1, chr(31)))"
-                                " WITH ORDINALITY AS a(t, i) ORDER BY a.i",
-                                1, params);
-    if (res == NULL)
-        return status;
-    int rows = PQntuples(res);
-    bool chosen[64] = {false};
-    size_t len = 0;
-    *n_out = 0;
-    out[0] = '\0';
-    if (rows != (int)n || rows > 64) {
-        PQclear(res);
-        return PC_INTERNAL;
-    }
-    for (size_t k = 0; k < S_INTERSECT_GRAMS && (int)k < rows; k++) {
-        int best = -1;
-        for (int i = 0; i < rows; i++) {
-            if (chosen[i])
-                continue;
-            int64_t c = pc_db_i64(res, i, 1), bc = best < 0 ? 0 : pc_db_i64(res, best, 1);
-            if (best < 0 || c < bc ||
-                (c == bc && s_spread(i, chosen, rows) > s_spread(best, chosen, rows)))
-                best = i;
-        }
-        int64_t count = pc_db_i64(res, best, 1);
-        if (count == 0) { /* no nickname holds this bigram */
-            out[0] = '\0';
-            *n_out = 0;
-            break;
-        }
-        chosen[best] = true;
-        int w = snprintf(out + len, size - len, "%s%s", k ? s_sep : "", PQgetvalue(res, best, 0));
-        if (w < 0 || (size_t)w >= size - len) {
-            PQclear(res);
-            return PC_INTERNAL;
-        }
-        len += (size_t)w;
-        (*n_out)++;
-        if (k == 0 && count < S_RARE_ENOUGH)
-            break;
-    }
-    PQclear(res);
-    return PC_OK;
-}
-
 static pc_status_t s_search_result(PGresult *res, pc_status_t status, auth_user_t **out,
                                    size_t *n_out)
 {
@@ -293,9 +224,10 @@ pc_status_t auth_store_search(pc_db_t *db, const auth_search_t *q, const char *a
      *    test, sorted. */
     char rare[256];
     const char *grams = q->grams;
-    if (q->n_grams > S_INTERSECT_GRAMS) {
+    if (q->n_grams > PC_BIGRAM_INTERSECT) {
         size_t k = 0;
-        status = s_rarest_grams(db, q->grams, q->n_grams, rare, sizeof rare, &k);
+        status = pc_bigram_rarest(db, "auth.nickname_grams", q->grams, q->n_grams, rare,
+                                  sizeof rare, &k);
         if (status != PC_OK)
             return status;
         grams = rare; /* "" when no nickname can match: ANY of no gram */
@@ -569,7 +501,7 @@ pc_status_t auth_store_redeem_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH
 pc_status_t auth_store_sweep(pc_db_t *db, int batch, long *rate_rows, long *session_rows)
 {
     static const char *const rate_sql =
-        "DELETE FROM auth.rate_limits WHERE window_start < now() - interval '1 minute'";
+        "DELETE FROM auth.rate_limits WHERE window_start < now() - interval '2 minutes'";
     /* Revoked sessions go too, once expired. In batches: one sweep is one
      * short statement even after a long outage. */
     static const char *const session_sql =

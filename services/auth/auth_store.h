@@ -31,9 +31,10 @@ typedef struct {
 
 /* --- rate limits --- */
 
-/* Counts one attempt for `key` in the current one-minute window: *hits is the
- * count including this one, *retry_after_s the whole seconds (>= 1) until the
- * window ends. */
+/* Counts one attempt for `key` in the current UTC minute: *hits is the
+ * attempts of the last 60 s including this one (this minute's plus the
+ * previous minute's weighted by the part of it still in the last 60 s),
+ * *retry_after_s the whole seconds (>= 1) until this minute ends. */
 pc_status_t auth_store_rate_hit(pc_db_t *db, const char *key, int *hits, int *retry_after_s);
 
 /* --- users --- */
@@ -134,7 +135,7 @@ pc_status_t auth_store_redeem_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH
 
 /* --- housekeeping --- */
 
-/* Deletes rate-limit windows that have ended and sessions that expired more
+/* Deletes rate-limit minutes no window reads any more and sessions that expired more
  * than a day ago (at most `batch` of them, so one sweep stays short). */
 pc_status_t auth_store_sweep(pc_db_t *db, int batch, long *rate_rows, long *session_rows);
 

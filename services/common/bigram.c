@@ -190,3 +190,42 @@ bool pc_bigram_prefix_end(const char *c, char *out, size_t size)
     out[n] = '\0';
     return true;
 }
+
+/* How far gram i stands from the nearest one already picked (n when none). */
+static size_t s_spread(size_t i, const bool *chosen, size_t n)
+{
+    size_t best = n;
+    for (size_t j = 0; j < n; j++) {
+        size_t d = i > j ? i - j : j - i;
+        if (chosen[j] && d < best)
+            best = d;
+    }
+    return best;
+}
+
+size_t pc_bigram_pick(const int64_t *counts, size_t n, size_t max, int64_t alone_below,
+                      size_t *picked)
+{
+    bool chosen[PC_BIGRAM_PICK_MAX_GRAMS] = {false};
+    size_t k = 0;
+    if (n > PC_BIGRAM_PICK_MAX_GRAMS)
+        n = PC_BIGRAM_PICK_MAX_GRAMS;
+    for (size_t i = 0; i < n; i++)
+        if (counts[i] == 0)
+            return 0;
+    while (k < max && k < n) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            if (chosen[i])
+                continue;
+            if (best == n || counts[i] < counts[best] ||
+                (counts[i] == counts[best] && s_spread(i, chosen, n) > s_spread(best, chosen, n)))
+                best = i;
+        }
+        chosen[best] = true;
+        picked[k++] = best;
+        if (k == 1 && counts[best] < alone_below)
+            break;
+    }
+    return k;
+}

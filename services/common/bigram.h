@@ -10,12 +10,13 @@
  * matching is case-insensitive for the scripts it folds, and identical on
  * both sides. Pure, no I/O, no locale: the result never depends on the
  * process's or the database's settings. Used by pigeon-group (group names)
- * and meant for pigeon-auth (nicknames). */
+ * and pigeon-auth (nicknames). */
 #ifndef PIGEON_BIGRAM_H
 #define PIGEON_BIGRAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Separator of the grams in pc_bigram_grams' result: a control character,
  * which validated names and queries never contain (pc_utf8_text_ok), so the
@@ -44,5 +45,19 @@ char *pc_bigram_grams(const char *folded, bool with_tail, size_t *count);
  * when c is not one code point, is U+10FFFF, or out is too small (5 bytes
  * always suffice). */
 bool pc_bigram_prefix_end(const char *c, char *out, size_t size);
+
+/* Which grams of a long query to intersect: the intersection costs the rows
+ * of every gram it reads, so only the rarest few are worth it and the
+ * substring test drops the false matches. Given each gram's row count (in
+ * query order, counts capped), writes into picked the indexes of at most
+ * `max` grams, rarest first; only the first when its count is below
+ * `alone_below` (probing its rows costs less than narrowing them). Among
+ * equal counts (common grams all reach the cap) it takes those farthest
+ * from the ones already picked: neighbours ("sm", "mi", "it") mostly come
+ * together, distant ones filter. Returns how many were picked, 0 when some
+ * gram has no row at all (nothing can match). */
+#define PC_BIGRAM_PICK_MAX_GRAMS 64 /* grams after the first 64 of a query are not considered */
+size_t pc_bigram_pick(const int64_t *counts, size_t n, size_t max, int64_t alone_below,
+                      size_t *picked);
 
 #endif

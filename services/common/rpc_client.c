@@ -156,6 +156,9 @@ pc_rpc_client_t *pc_rpc_client_new(pc_registry_t *reg, const char *service, int 
     cli->reg = reg;
     snprintf(cli->service, sizeof cli->service, "%s", service);
     cli->default_deadline_ms = default_deadline_ms;
+    /* Each worker thread has its own client: starting every cursor at the
+     * first instance would send the first calls of all of them to one copy. */
+    cli->rr = randombytes_uniform(1024);
     cli->metrics = pc_registry_metrics(reg);
     snprintf(cli->labels, sizeof cli->labels, "service=\"%s\"", cli->service);
     s_refresh(cli);

@@ -11,27 +11,7 @@
 #include "log.h"
 #include "relationship_client.h"
 
-int64_t grp_caller(pc_call_t *call)
-{
-    int64_t caller = pc_call_caller(call);
-    if (caller <= 0) {
-        pc_call_error(call, PC_UNAUTHENTICATED, "authentication required");
-        return 0;
-    }
-    return caller;
-}
 
-int grp_store_failed(pc_call_t *call, int status, const char *what)
-{
-    switch (status) {
-    case PC_UNAVAILABLE:
-        return pc_call_error(call, status, "could not %s: database unavailable", what);
-    case PC_DEADLINE_EXCEEDED:
-        return pc_call_error(call, status, "could not %s in time", what);
-    default:
-        return pc_call_error(call, PC_INTERNAL, "could not %s", what);
-    }
-}
 
 void grp_users_destroy(grp_users_t **users_p)
 {
@@ -107,7 +87,7 @@ int grp_ctx_load(pc_call_t *call, int64_t id, int64_t me, bool lock, grp_need_t 
     if (st == PC_OK && found)
         st = grp_store_get_member(db, id, me, &ctx->me, &member);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "read the group");
+        return pc_handler_store_failed(call, st, "read the group");
     if (!member)
         memset(&ctx->me, 0, sizeof ctx->me);
     ctx->view.exists = found;
@@ -158,7 +138,7 @@ int grp_record_change(pc_call_t *call, int64_t group, const char *kind, int64_t 
     int st = grp_store_add_change(pc_call_db(call), group, kind, actor, users, n, role, text, &id);
     free(text);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "record the membership change");
+        return pc_handler_store_failed(call, st, "record the membership change");
     grp_publish_nudge(call, id);
     return PC_OK;
 }

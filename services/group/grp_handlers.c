@@ -49,7 +49,7 @@ static int s_reply_group(pc_call_t *call, int status, int64_t id, const char *ev
     bool found = false;
     int st = grp_store_get_group(pc_call_db(call), id, false, &row, &found);
     if (st != PC_OK || !found)
-        return grp_store_failed(call, st == PC_OK ? PC_INTERNAL : st, "read the group");
+        return pc_handler_store_failed(call, st == PC_OK ? PC_INTERNAL : st, "read the group");
     Pigeon__Grp__Group g;
     grp_group_pb(&row, &g);
     if (publish)
@@ -61,7 +61,7 @@ static int s_reply_group(pc_call_t *call, int status, int64_t id, const char *ev
 
 int grp_h_create(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__CreateRequest *req =
@@ -118,7 +118,7 @@ int grp_h_create(pc_call_t *call)
     int64_t id = row.id;
     grp_group_row_clear(&row);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "create the group");
+        st = pc_handler_store_failed(call, st, "create the group");
         goto done;
     }
     st = grp_record_change(call, id, "created", me, ids, n, NULL, false);
@@ -133,7 +133,7 @@ done:
 
 int grp_h_get(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__GroupIdRequest *req =
@@ -192,7 +192,7 @@ static int s_patch_parse(pc_call_t *call, const Pigeon__Grp__PatchRequest *req, 
 
 int grp_h_patch(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__PatchRequest *req = pc_call_unpack(call, &pigeon__grp__patch_request__descriptor);
@@ -218,14 +218,14 @@ int grp_h_patch(pc_call_t *call)
     memset(&row, 0, sizeof row);
     st = pc_call_begin_write(call);
     if (st != PC_OK)
-        st = grp_store_failed(call, st, "update the group");
+        st = pc_handler_store_failed(call, st, "update the group");
     else
         st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_ADMIN, &ctx);
     if (st == PC_OK) {
         st = grp_store_update_group(pc_call_db(call), req->group_id, p.name, key, grams,
                                     p.set_description, p.description, p.policy, &row);
         if (st != PC_OK)
-            st = grp_store_failed(call, st, "update the group");
+            st = pc_handler_store_failed(call, st, "update the group");
     }
     if (st == PC_OK)
         st = grp_record_change(call, req->group_id, "updated", me, NULL, 0, NULL, false);
@@ -244,7 +244,7 @@ int grp_h_patch(pc_call_t *call)
 
 int grp_h_dismiss(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__GroupIdRequest *req =
@@ -257,7 +257,7 @@ int grp_h_dismiss(pc_call_t *call)
     size_t n = 0;
     int st = pc_call_begin_write(call);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "dismiss the group");
+        return pc_handler_store_failed(call, st, "dismiss the group");
     st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_OWNER, &ctx);
     if (st != PC_OK)
         goto done;
@@ -265,7 +265,7 @@ int grp_h_dismiss(pc_call_t *call)
     if (st == PC_OK)
         st = grp_store_dismiss(db, req->group_id, me);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "dismiss the group");
+        st = pc_handler_store_failed(call, st, "dismiss the group");
         goto done;
     }
     st = grp_record_change(call, req->group_id, "dismissed", me, ids, n, NULL, false);
@@ -308,14 +308,14 @@ static int s_reply_groups(pc_call_t *call, const grp_group_row_t *rows, size_t n
 
 int grp_h_mine(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     grp_group_row_t *rows = NULL;
     size_t n = 0;
     int st = grp_store_my_groups(pc_call_db(call), me, &rows, &n);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "list groups");
+        return pc_handler_store_failed(call, st, "list groups");
     st = s_reply_groups(call, rows, n, NULL);
     grp_group_rows_free(rows, n);
     return st;
@@ -323,7 +323,7 @@ int grp_h_mine(pc_call_t *call)
 
 int grp_h_search(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__SearchRequest *req =
@@ -359,7 +359,7 @@ int grp_h_search(pc_call_t *call)
     st = grp_store_search(pc_call_db(call), key, grams, n_grams, end, after_count, after_id,
                           limit + 1, &rows, &n);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "search groups");
+        st = pc_handler_store_failed(call, st, "search groups");
         goto done;
     }
     char cursor[48];

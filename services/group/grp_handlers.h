@@ -16,6 +16,7 @@
 #include "group.pb-c.h"
 #include "grp_rules.h"
 #include "grp_store.h"
+#include "handler.h"
 #include "rpc_server.h"
 
 /* grp_handlers.c: the group itself */
@@ -45,12 +46,6 @@ int grp_h_roster(pc_call_t *call);
 int grp_h_changes(pc_call_t *call);
 
 /* --- shared helpers (grp_common.c) --- */
-
-/* The authenticated caller, or 0 after answering 401. */
-int64_t grp_caller(pc_call_t *call);
-
-/* Answers a store failure (its status with a generic message) and returns it. */
-int grp_store_failed(pc_call_t *call, int status, const char *what);
 
 /* Users from pigeon-auth, looked up by id. */
 typedef auth_client_users_t grp_users_t;

@@ -23,7 +23,7 @@ int grp_h_membership(pc_call_t *call)
     if (st != PC_OK) {
         if (found)
             grp_group_row_clear(&row);
-        return grp_store_failed(call, st, "read the membership");
+        return pc_handler_store_failed(call, st, "read the membership");
     }
     Pigeon__Grp__Membership reply = PIGEON__GRP__MEMBERSHIP__INIT;
     Pigeon__Grp__Group g;
@@ -73,7 +73,7 @@ int grp_h_roster(pc_call_t *call)
     if (st == PC_OK && found)
         st = grp_store_list_members(db, req->group_id, &rows, &n);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "read the roster");
+        st = pc_handler_store_failed(call, st, "read the roster");
         goto done;
     }
     if (!found) {
@@ -129,7 +129,7 @@ int grp_h_changes(pc_call_t *call)
     size_t n = 0;
     int st = grp_store_changes(pc_call_db(call), req->after_id, limit, &rows, &n);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "read membership changes");
+        return pc_handler_store_failed(call, st, "read membership changes");
     Pigeon__Grp__MembershipChange *items = calloc(n ? n : 1, sizeof *items);
     Pigeon__Grp__MembershipChange **ptrs = calloc(n ? n : 1, sizeof *ptrs);
     if (items == NULL || ptrs == NULL) {

@@ -27,7 +27,7 @@ static int s_join_now(pc_call_t *call, grp_ctx_t *ctx, int64_t me, Pigeon__Auth_
     int st =
         grp_store_add_member(pc_call_db(call), ctx->group.id, me, GRP_ROLE_MEMBER, &added, &row);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "join the group");
+        return pc_handler_store_failed(call, st, "join the group");
     if (!added) /* cannot happen under the group lock: the row was just read */
         return pc_call_error(call, PC_CONFLICT, "already a member of this group");
     st = grp_record_change(call, ctx->group.id, "joined", me, &me, 1, NULL, false);
@@ -57,7 +57,7 @@ static int s_join_request(pc_call_t *call, grp_ctx_t *ctx, int64_t me, Pigeon__A
         PC_CONFLICT) /* the partial unique index: cannot pass the lock, but stays the backstop */
         return pc_call_error(call, PC_CONFLICT, "a join request is already pending");
     if (st != PC_OK)
-        return grp_store_failed(call, st, "store the join request");
+        return pc_handler_store_failed(call, st, "store the join request");
     int64_t *admins = NULL;
     size_t n = 0;
     Pigeon__Grp__JoinRequest r;
@@ -83,7 +83,7 @@ static int s_join_request(pc_call_t *call, grp_ctx_t *ctx, int64_t me, Pigeon__A
 
 int grp_h_join(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__JoinRequestBody *req =
@@ -109,7 +109,7 @@ int grp_h_join(pc_call_t *call)
     }
     st = pc_call_begin_write(call);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "join the group");
+        st = pc_handler_store_failed(call, st, "join the group");
         goto done;
     }
     /* VISIBLE: members pass too, and grp_decide_join answers them 409. */
@@ -119,7 +119,7 @@ int grp_h_join(pc_call_t *call)
     bool pending = false;
     st = grp_store_has_pending(pc_call_db(call), req->group_id, me, &pending);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "read join requests");
+        st = pc_handler_store_failed(call, st, "read join requests");
         goto done;
     }
     const char *why = NULL;
@@ -142,7 +142,7 @@ done:
 
 int grp_h_join_requests(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__GroupIdRequest *req =
@@ -161,7 +161,7 @@ int grp_h_join_requests(pc_call_t *call)
         goto done;
     st = grp_store_list_requests(pc_call_db(call), req->group_id, &rows, &n);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "list join requests");
+        st = pc_handler_store_failed(call, st, "list join requests");
         goto done;
     }
     ids = malloc((n ? n : 1) * sizeof *ids);
@@ -200,7 +200,7 @@ done:
 /* approve / reject: the shared path. */
 static int s_decide(pc_call_t *call, bool approve)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__DecideRequest *req =
@@ -220,7 +220,7 @@ static int s_decide(pc_call_t *call, bool approve)
         return st;
     st = grp_store_get_request(db, req->request_id, false, &r, &found);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "read the join request");
+        return pc_handler_store_failed(call, st, "read the join request");
     if (!found || r.group_id != req->group_id) {
         grp_request_row_clear(&r);
         return pc_call_error(call, PC_NOT_FOUND, "join request not found");
@@ -233,7 +233,7 @@ static int s_decide(pc_call_t *call, bool approve)
 
     st = pc_call_begin_write(call);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "decide the join request");
+        st = pc_handler_store_failed(call, st, "decide the join request");
         goto done;
     }
     st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_ADMIN, &ctx);
@@ -245,7 +245,7 @@ static int s_decide(pc_call_t *call, bool approve)
     if (st == PC_OK && found)
         st = grp_store_get_member(db, req->group_id, r.user_id, &existing, &member);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "read the join request");
+        st = pc_handler_store_failed(call, st, "read the join request");
         goto done;
     }
     const char *why = NULL;
@@ -259,7 +259,7 @@ static int s_decide(pc_call_t *call, bool approve)
     bool changed = false;
     st = grp_store_finish_request(db, r.id, approve ? "approved" : "rejected", me, &changed);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "decide the join request");
+        st = pc_handler_store_failed(call, st, "decide the join request");
         goto done;
     }
     snprintf(r.status, sizeof r.status, "%s", approve ? "approved" : "rejected");
@@ -280,7 +280,7 @@ static int s_decide(pc_call_t *call, bool approve)
     }
     st = grp_store_add_member(db, req->group_id, r.user_id, GRP_ROLE_MEMBER, &added, &row);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "add the member");
+        st = pc_handler_store_failed(call, st, "add the member");
         goto done;
     }
     /* The approver acted (API.md). */

@@ -36,7 +36,7 @@ static int s_reply_members(pc_call_t *call, const grp_member_row_t *rows, size_t
 
 int grp_h_members(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__GroupIdRequest *req =
@@ -53,7 +53,7 @@ int grp_h_members(pc_call_t *call)
         goto done;
     st = grp_store_list_members(pc_call_db(call), req->group_id, &rows, &n);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "list members");
+        st = pc_handler_store_failed(call, st, "list members");
         goto done;
     }
     ids = malloc((n ? n : 1) * sizeof *ids);
@@ -76,7 +76,7 @@ done:
 
 int grp_h_add_members(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__AddMembersRequest *req =
@@ -117,7 +117,7 @@ int grp_h_add_members(pc_call_t *call)
         }
     st = pc_call_begin_write(call);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "add members");
+        st = pc_handler_store_failed(call, st, "add members");
         goto done;
     }
     st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_ADMIN, &ctx);
@@ -135,7 +135,7 @@ int grp_h_add_members(pc_call_t *call)
         st = grp_store_add_member(pc_call_db(call), req->group_id, req->user_ids[i],
                                   GRP_ROLE_MEMBER, &is_new, &row);
         if (st != PC_OK) {
-            st = grp_store_failed(call, st, "add members");
+            st = pc_handler_store_failed(call, st, "add members");
             goto done;
         }
         if (is_new) {
@@ -181,7 +181,7 @@ static int s_member_changed(pc_call_t *call, grp_ctx_t *ctx, const grp_member_ro
 
 int grp_h_set_member(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__SetMemberRequest *req =
@@ -214,7 +214,7 @@ int grp_h_set_member(pc_call_t *call)
     if (st == PC_OK) {
         int began = pc_call_begin_write(call);
         if (began != PC_OK)
-            st = grp_store_failed(call, began, "update the member");
+            st = pc_handler_store_failed(call, began, "update the member");
     }
     if (st == PC_OK)
         st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_MEMBER, &ctx);
@@ -225,7 +225,7 @@ int grp_h_set_member(pc_call_t *call)
     bool found = false;
     st = grp_store_get_member(db, req->group_id, req->user_id, &target, &found);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "read the member");
+        st = pc_handler_store_failed(call, st, "read the member");
         goto done;
     }
     grp_role_t target_role = found ? target.role : GRP_ROLE_NONE;
@@ -251,7 +251,7 @@ int grp_h_set_member(pc_call_t *call)
             st = grp_record_change(call, req->group_id, "role", me, &req->user_id, 1,
                                    grp_role_name(role), false);
         else
-            st = grp_store_failed(call, st, "set the role");
+            st = pc_handler_store_failed(call, st, "set the role");
     }
     if (st == PC_OK && mute) {
         st = grp_store_set_mute(db, req->group_id, req->user_id, unmute ? 0 : req->muted_until_us,
@@ -259,7 +259,7 @@ int grp_h_set_member(pc_call_t *call)
         if (st == PC_OK)
             st = grp_record_change(call, req->group_id, "muted", me, &req->user_id, 1, NULL, false);
         else
-            st = grp_store_failed(call, st, "mute the member");
+            st = pc_handler_store_failed(call, st, "mute the member");
     }
     if (st == PC_OK)
         st = s_member_changed(call, &ctx, &target, user, req->role != NULL ? "role" : "muted");
@@ -271,7 +271,7 @@ done:
 
 int grp_h_remove_member(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__MemberRequest *req =
@@ -282,7 +282,7 @@ int grp_h_remove_member(pc_call_t *call)
     pc_db_t *db = pc_call_db(call);
     int st = pc_call_begin_write(call);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "remove the member");
+        return pc_handler_store_failed(call, st, "remove the member");
     bool self = req->user_id == me;
     st = grp_ctx_load(call, req->group_id, me, true, self ? GRP_NEED_VISIBLE : GRP_NEED_MEMBER,
                       &ctx);
@@ -292,7 +292,7 @@ int grp_h_remove_member(pc_call_t *call)
     bool found = false;
     st = grp_store_get_member(db, req->group_id, req->user_id, &target, &found);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "read the member");
+        st = pc_handler_store_failed(call, st, "read the member");
         goto done;
     }
     const char *why = NULL;
@@ -305,7 +305,7 @@ int grp_h_remove_member(pc_call_t *call)
     bool removed = false;
     st = grp_store_remove_member(db, req->group_id, req->user_id, &removed);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "remove the member");
+        st = pc_handler_store_failed(call, st, "remove the member");
         goto done;
     }
     const char *kind = what == GRP_REMOVE_LEAVE ? "left" : "removed";
@@ -326,7 +326,7 @@ done:
 
 int grp_h_transfer(pc_call_t *call)
 {
-    int64_t me = grp_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Grp__MemberRequest *req =
@@ -337,7 +337,7 @@ int grp_h_transfer(pc_call_t *call)
     pc_db_t *db = pc_call_db(call);
     int st = pc_call_begin_write(call);
     if (st != PC_OK)
-        return grp_store_failed(call, st, "transfer the group");
+        return pc_handler_store_failed(call, st, "transfer the group");
     st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_OWNER, &ctx);
     if (st != PC_OK)
         goto done;
@@ -345,7 +345,7 @@ int grp_h_transfer(pc_call_t *call)
     bool found = false;
     st = grp_store_get_member(db, req->group_id, req->user_id, &target, &found);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "read the member");
+        st = pc_handler_store_failed(call, st, "read the member");
         goto done;
     }
     const char *why = NULL;
@@ -356,7 +356,7 @@ int grp_h_transfer(pc_call_t *call)
     }
     st = grp_store_transfer(db, req->group_id, me, req->user_id);
     if (st != PC_OK) {
-        st = grp_store_failed(call, st, "transfer the group");
+        st = pc_handler_store_failed(call, st, "transfer the group");
         goto done;
     }
     st = grp_record_change(call, req->group_id, "transfer", me, &req->user_id, 1, "owner", false);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handler.h"
 #include "media.pb-c.h"
 #include "media_handlers.h"
 #include "media_probe.h"
@@ -20,13 +21,6 @@ static media_service_t *s_svc(pc_call_t *call)
 {
     const pc_service_ctx_t *ctx = pc_call_service(call);
     return ctx->arg;
-}
-
-static int s_failed(pc_call_t *call, int st, const char *what)
-{
-    if (st == PC_UNAVAILABLE || st == PC_DEADLINE_EXCEEDED)
-        return pc_call_error(call, st, "could not %s: the database is not answering", what);
-    return pc_call_error(call, PC_INTERNAL, "could not %s", what);
 }
 
 /* API.md's media object over a row (strings borrowed from it). */
@@ -56,7 +50,7 @@ static int s_lookup(pc_call_t *call, int64_t id, media_row_t *row)
     bool found = false;
     int st = media_store_get(pc_call_db(call), id, row, &found);
     if (st != PC_OK)
-        return s_failed(call, st, "read the media");
+        return pc_handler_store_failed(call, st, "read the media");
     if (!found)
         return pc_call_error(call, PC_NOT_FOUND, "no such media");
     return PC_OK;
@@ -106,7 +100,7 @@ static int s_upload(pc_call_t *call, media_service_t *svc, int64_t me)
     if (st == PC_OK)
         st = media_store_insert(db, &row);
     if (st != PC_OK)
-        return s_failed(call, st, "store the media");
+        return pc_handler_store_failed(call, st, "store the media");
     Pigeon__Media__Media m;
     s_media(&row, &m);
     return pc_call_reply(call, PC_CREATED, &m.base);
@@ -173,7 +167,7 @@ int media_h_read(pc_call_t *call)
         return pc_call_error(call, PC_INTERNAL, "the bytes of media %" PRId64 " are missing",
                              row.id);
     if (st != PC_OK)
-        return s_failed(call, st, "read the media");
+        return pc_handler_store_failed(call, st, "read the media");
     Pigeon__Media__ReadReply reply = PIGEON__MEDIA__READ_REPLY__INIT;
     reply.data.data = bytes;
     reply.data.len = n;
@@ -197,7 +191,7 @@ static int s_make_thumb(pc_call_t *call, const media_row_t *row, media_thumb_row
                                   &bytes, &n);
     if (st != PC_OK)
         return st == PC_NOT_FOUND ? pc_call_error(call, PC_INTERNAL, "the image bytes are missing")
-                                  : s_failed(call, st, "read the image");
+                                  : pc_handler_store_failed(call, st, "read the image");
     st = media_thumb_make(bytes, n, MEDIA_THUMB_MAX_SIDE, thumb);
     free(bytes);
     if (st == PC_UNSUPPORTED_MEDIA_TYPE)
@@ -206,7 +200,7 @@ static int s_make_thumb(pc_call_t *call, const media_row_t *row, media_thumb_row
         return pc_call_error(call, PC_INTERNAL, "could not make the thumbnail");
     st = media_store_put_thumb(db, row->sha256, thumb);
     if (st != PC_OK)
-        return s_failed(call, st, "keep the thumbnail");
+        return pc_handler_store_failed(call, st, "keep the thumbnail");
     return PC_OK;
 }
 
@@ -226,7 +220,7 @@ int media_h_thumbnail(pc_call_t *call)
     bool found = false;
     st = media_store_get_thumb(pc_call_db(call), row.sha256, &thumb, &found);
     if (st != PC_OK)
-        return s_failed(call, st, "read the thumbnail");
+        return pc_handler_store_failed(call, st, "read the thumbnail");
     if (!found && (st = s_make_thumb(call, &row, &thumb)) != PC_OK)
         return st;
     Pigeon__Media__Thumbnail reply = PIGEON__MEDIA__THUMBNAIL__INIT;
@@ -254,7 +248,7 @@ int media_h_check(pc_call_t *call)
     size_t count = 0;
     int st = media_store_get_many(pc_call_db(call), req->ids, n, &rows, &count);
     if (st != PC_OK)
-        return s_failed(call, st, "read the media");
+        return pc_handler_store_failed(call, st, "read the media");
     Pigeon__Media__CheckItem *items = calloc(n, sizeof *items);
     Pigeon__Media__CheckItem **ptrs = calloc(n, sizeof *ptrs);
     Pigeon__Media__Media *media = calloc(n, sizeof *media);

@@ -34,7 +34,7 @@ static int s_add_one_way(pc_call_t *call, int64_t me, Pigeon__Auth__User *target
     int st = rel_store_put_contact(pc_call_db(call), me, target->id, REL_ONE_WAY, remark, &c.remark,
                                    &c.since_us);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "add the contact");
+        return pc_handler_store_failed(call, st, "add the contact");
     c.user = target;
     c.kind = "one_way";
     rel_publish_contact(call, me, &c);
@@ -55,7 +55,7 @@ static int s_add_request(pc_call_t *call, Pigeon__Auth__User *me, Pigeon__Auth__
     if (st == PC_CONFLICT) /* the partial unique index: another request won */
         return pc_call_error(call, PC_CONFLICT, "%s", rel_add_message(REL_ADD_ALREADY_PENDING));
     if (st != PC_OK)
-        return rel_store_failed(call, st, "store the friend request");
+        return pc_handler_store_failed(call, st, "store the friend request");
     Pigeon__Rel__FriendRequest r = PIGEON__REL__FRIEND_REQUEST__INIT;
     r.id = row.id;
     r.from = me;
@@ -80,7 +80,7 @@ static int s_add_accept(pc_call_t *call, int64_t their_request, const rel_users_
     bool found = false;
     int st = rel_store_get_request(pc_call_db(call), their_request, true, &row, &found);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "read the friend request");
+        return pc_handler_store_failed(call, st, "read the friend request");
     if (!found) /* cannot happen under the pair lock: the id was just read */
         return pc_call_error(call, PC_INTERNAL, "friend request vanished");
     Pigeon__Rel__Contact view = PIGEON__REL__CONTACT__INIT;
@@ -97,7 +97,7 @@ static int s_add_accept(pc_call_t *call, int64_t their_request, const rel_users_
 
 int rel_h_add(pc_call_t *call)
 {
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Rel__AddRequest *req = pc_call_unpack(call, &pigeon__rel__add_request__descriptor);
@@ -148,7 +148,7 @@ int rel_h_add(pc_call_t *call)
     if (st == PC_OK)
         st = rel_store_add_state(db, me, target->id, &state, &their_request);
     if (st != PC_OK) {
-        st = rel_store_failed(call, st, "read the relationship");
+        st = pc_handler_store_failed(call, st, "read the relationship");
         goto done;
     }
     out = rel_decide_add(mode, &state);
@@ -173,7 +173,7 @@ done:
 
 int rel_h_list_contacts(pc_call_t *call)
 {
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     rel_contact_row_t *rows = NULL;
@@ -184,7 +184,7 @@ int rel_h_list_contacts(pc_call_t *call)
     Pigeon__Rel__Contact **ptrs = NULL;
     int st = rel_store_list_contacts(pc_call_db(call), me, &rows, &n);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "list contacts");
+        return pc_handler_store_failed(call, st, "list contacts");
     ids = malloc((n ? n : 1) * sizeof *ids);
     items = malloc((n ? n : 1) * sizeof *items);
     ptrs = malloc((n ? n : 1) * sizeof *ptrs);
@@ -225,7 +225,7 @@ done:
 
 int rel_h_remove(pc_call_t *call)
 {
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Rel__UserIdRequest *req =
@@ -245,13 +245,13 @@ int rel_h_remove(pc_call_t *call)
     if (st == PC_OK)
         st = rel_store_get_kind(db, me, req->user_id, &mine);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "read the contact");
+        return pc_handler_store_failed(call, st, "read the contact");
     rel_remove_outcome_t out = rel_decide_remove(mine);
     if (out == REL_REMOVE_NOTHING) /* nobody, or a follower: not mine to delete */
         return pc_call_error(call, PC_NOT_FOUND, "contact not found");
     st = rel_store_delete_contact(db, me, req->user_id, out == REL_REMOVE_FRIENDSHIP);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "remove the contact");
+        return pc_handler_store_failed(call, st, "remove the contact");
     rel_publish_removed(call, me, req->user_id);
     rel_publish_changed(call, me, req->user_id);
     return pc_call_reply(call, PC_NO_CONTENT, NULL);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "auth_client.h"
+#include "handler.h"
 #include "rel_store.h"
 #include "relationship.pb-c.h"
 #include "rpc_server.h"
@@ -43,12 +44,6 @@ int rel_users_fetch(pc_call_t *call, const int64_t *ids, size_t n, rel_users_t *
 /* The user with that id, or NULL; borrowed from `users`. */
 Pigeon__Auth__User *rel_users_get(const rel_users_t *users, int64_t id);
 void rel_users_destroy(rel_users_t **users);
-
-/* The authenticated caller, or 0 after answering 401. */
-int64_t rel_caller(pc_call_t *call);
-
-/* Answers a store failure (its status with a generic message) and returns it. */
-int rel_store_failed(pc_call_t *call, int status, const char *what);
 
 /* --- friendship (rel_handlers_requests.c) --- */
 

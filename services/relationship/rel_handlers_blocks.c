@@ -14,7 +14,7 @@
 /* Block (on) or unblock (off) the user named in the request. */
 static int s_set_block(pc_call_t *call, bool on)
 {
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Rel__UserIdRequest *req =
@@ -49,7 +49,7 @@ static int s_set_block(pc_call_t *call, bool on)
         st = on ? rel_store_block(db, me, req->user_id, &changed)
                 : rel_store_unblock(db, me, req->user_id, &changed);
     if (st != PC_OK)
-        return rel_store_failed(call, st, on ? "block the user" : "unblock the user");
+        return pc_handler_store_failed(call, st, on ? "block the user" : "unblock the user");
     if (changed)
         rel_publish_changed(call, me, req->user_id);
     return pc_call_reply(call, PC_NO_CONTENT, NULL);
@@ -67,7 +67,7 @@ int rel_h_unblock(pc_call_t *call)
 
 int rel_h_list_blocks(pc_call_t *call)
 {
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     int64_t *ids = NULL;
@@ -76,7 +76,7 @@ int rel_h_list_blocks(pc_call_t *call)
     Pigeon__Auth__User **ptrs = NULL;
     int st = rel_store_list_blocks(pc_call_db(call), me, &ids, &n);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "list blocks");
+        return pc_handler_store_failed(call, st, "list blocks");
     ptrs = malloc((n ? n : 1) * sizeof *ptrs);
     if (ptrs == NULL) {
         st = pc_call_error(call, PC_INTERNAL, "out of memory");
@@ -125,7 +125,7 @@ int rel_h_may_message(pc_call_t *call)
     int st = rel_store_may_message(pc_call_db(call), req->sender, req->recipient, &blocked,
                                    &sender_holds, &recipient_holds);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "check the relationship");
+        return pc_handler_store_failed(call, st, "check the relationship");
     return s_allowed(call, rel_may_message(blocked, sender_holds, recipient_holds));
 }
 
@@ -143,6 +143,6 @@ int rel_h_is_contact(pc_call_t *call)
     rel_kind_t kind = REL_NONE;
     int st = rel_store_get_kind(pc_call_db(call), req->owner, req->peer, &kind);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "check the relationship");
+        return pc_handler_store_failed(call, st, "check the relationship");
     return s_allowed(call, kind != REL_NONE);
 }

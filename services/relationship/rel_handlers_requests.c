@@ -31,7 +31,7 @@ int rel_make_friends(pc_call_t *call, const rel_request_row_t *r, const rel_user
     bool changed = false;
     int st = rel_store_finish_request(db, r->id, "accepted", r->to_id, &changed);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "accept the friend request");
+        return pc_handler_store_failed(call, st, "accept the friend request");
     if (!changed)
         return pc_call_error(call, PC_CONFLICT, "%s", rel_request_message(REL_REQ_NOT_PENDING));
 
@@ -44,7 +44,7 @@ int rel_make_friends(pc_call_t *call, const rel_request_row_t *r, const rel_user
                                    &theirs.since_us);
     if (st != PC_OK) {
         free(theirs.remark);
-        return rel_store_failed(call, st, "store the friendship");
+        return pc_handler_store_failed(call, st, "store the friendship");
     }
     view->user = from;
     view->kind = "friend";
@@ -84,7 +84,7 @@ static rel_request_outcome_t s_judge(rel_request_action_t action, int64_t me, bo
 static int s_decide(pc_call_t *call, rel_request_action_t action, s_decided_t *d)
 {
     memset(d, 0, sizeof *d);
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Rel__RequestIdRequest *req =
@@ -97,7 +97,7 @@ static int s_decide(pc_call_t *call, rel_request_action_t action, s_decided_t *d
                  ? rel_store_get_request(db, req->request_id, false, &d->row, &found)
                  : PC_OK;
     if (st != PC_OK)
-        return rel_store_failed(call, st, "read the friend request");
+        return pc_handler_store_failed(call, st, "read the friend request");
     rel_request_outcome_t out = s_judge(action, me, found, &d->row, false);
     if (out != REL_REQ_PROCEED)
         return pc_call_error(call, rel_request_status(out), "%s", rel_request_message(out));
@@ -119,7 +119,7 @@ static int s_decide(pc_call_t *call, rel_request_action_t action, s_decided_t *d
     if (st == PC_OK && action == REL_ACT_ACCEPT)
         st = rel_store_is_blocked(db, ids[0], ids[1], &blocked);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "read the friend request");
+        return pc_handler_store_failed(call, st, "read the friend request");
     out = s_judge(action, me, found, &d->row, blocked);
     if (out != REL_REQ_PROCEED)
         return pc_call_error(call, rel_request_status(out), "%s", rel_request_message(out));
@@ -161,7 +161,7 @@ static int s_finish(pc_call_t *call, rel_request_action_t action, const char *st
     st = rel_store_finish_request(pc_call_db(call), d.row.id, status, pc_call_caller(call),
                                   &changed);
     if (st != PC_OK) {
-        st = rel_store_failed(call, st, "update the friend request");
+        st = pc_handler_store_failed(call, st, "update the friend request");
         goto done;
     }
     if (!changed) {
@@ -197,7 +197,7 @@ int rel_h_cancel(pc_call_t *call)
 
 int rel_h_list_requests(pc_call_t *call)
 {
-    int64_t me = rel_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Rel__ListRequestsRequest *req =
@@ -216,7 +216,7 @@ int rel_h_list_requests(pc_call_t *call)
     Pigeon__Rel__FriendRequest **ptrs = NULL;
     int st = rel_store_list_requests(pc_call_db(call), me, incoming == 1, &rows, &n);
     if (st != PC_OK)
-        return rel_store_failed(call, st, "list friend requests");
+        return pc_handler_store_failed(call, st, "list friend requests");
     ids = malloc((n + 1) * sizeof *ids);
     items = malloc((n ? n : 1) * sizeof *items);
     ptrs = malloc((n ? n : 1) * sizeof *ptrs);

@@ -48,24 +48,4 @@ int rel_users_fetch(pc_call_t *call, const int64_t *ids, size_t n, rel_users_t *
     return status;
 }
 
-int64_t rel_caller(pc_call_t *call)
-{
-    int64_t caller = pc_call_caller(call);
-    if (caller <= 0) {
-        pc_call_error(call, PC_UNAUTHENTICATED, "authentication required");
-        return 0;
-    }
-    return caller;
-}
 
-int rel_store_failed(pc_call_t *call, int status, const char *what)
-{
-    switch (status) {
-    case PC_UNAVAILABLE:
-        return pc_call_error(call, status, "could not %s: database unavailable", what);
-    case PC_DEADLINE_EXCEEDED:
-        return pc_call_error(call, status, "could not %s in time", what);
-    default:
-        return pc_call_error(call, PC_INTERNAL, "could not %s", what);
-    }
-}

@@ -35,9 +35,10 @@ CREATE TABLE auth.sessions (
 -- For the periodic sweep of long-expired sessions.
 CREATE INDEX sessions_expires_at_idx ON auth.sessions (expires_at);
 
--- Fixed one-minute windows per key ("login:ip:203.0.113.7",
+-- Attempts per key and UTC minute ("login:ip:203.0.113.7",
 -- "login:user:alice", "register:ip:..."), counted with
--- INSERT ... ON CONFLICT DO UPDATE so every replica shares them. Old windows
+-- INSERT ... ON CONFLICT DO UPDATE so every replica shares them; a limit
+-- reads this minute and the one before (auth_store_rate_hit). Older minutes
 -- are swept every minute, so the table stays a few rows per active key.
 CREATE TABLE auth.rate_limits (
     key           text NOT NULL,

@@ -113,6 +113,41 @@ static void test_prefix_end_is_the_next_code_point(void **state)
     assert_false(pc_bigram_prefix_end("篮", out, 3));
 }
 
+static void test_pick_takes_the_rarest_first(void **state)
+{
+    (void)state;
+    int64_t counts[] = {10000, 40, 10000, 10000, 700, 10000, 10000};
+    size_t picked[3];
+    assert_int_equal(pc_bigram_pick(counts, 7, 3, 30, picked), 3);
+    assert_int_equal(picked[0], 1);
+    assert_int_equal(picked[1], 4);
+    assert_int_equal(picked[2], 6); /* of the equal 10000s, the farthest from 1 and 4 */
+    /* 40 is below the "alone" bound: it is used by itself */
+    assert_int_equal(pc_bigram_pick(counts, 7, 3, 1000, picked), 1);
+    assert_int_equal(picked[0], 1);
+}
+
+static void test_pick_spreads_among_equal_counts(void **state)
+{
+    (void)state;
+    int64_t counts[] = {10000, 10000, 10000, 10000, 10000, 10000};
+    size_t picked[3];
+    assert_int_equal(pc_bigram_pick(counts, 6, 3, 1000, picked), 3);
+    assert_int_equal(picked[0], 0);
+    assert_int_equal(picked[1], 5); /* the farthest from the first */
+    assert_int_equal(picked[2], 2); /* then the middle (first of the two equally far) */
+}
+
+static void test_pick_none_when_a_gram_is_absent(void **state)
+{
+    (void)state;
+    int64_t counts[] = {10000, 3, 0, 9};
+    size_t picked[3];
+    assert_int_equal(pc_bigram_pick(counts, 4, 3, 1000, picked), 0);
+    int64_t few[] = {5, 6};
+    assert_int_equal(pc_bigram_pick(few, 2, 3, 1, picked), 2); /* fewer grams than max */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +158,9 @@ int main(void)
         cmocka_unit_test(test_short_texts),
         cmocka_unit_test(test_mixed_scripts_and_emoji),
         cmocka_unit_test(test_prefix_end_is_the_next_code_point),
+        cmocka_unit_test(test_pick_takes_the_rarest_first),
+        cmocka_unit_test(test_pick_spreads_among_equal_counts),
+        cmocka_unit_test(test_pick_none_when_a_gram_is_absent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

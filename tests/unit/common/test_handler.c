@@ -1,0 +1,143 @@
+/* test_handler.c - the shared handler steps, through a real server and
+ * client: a call without a caller is answered 401, with one it goes on; a
+ * store failure becomes 503, 504 or 500 with the step named in the text. No
+ * database: these methods are reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "handler.h"
+#include "rpc_client.h"
+#include "rpc_server.h"
+#include "status.h"
+
+/* Answers with the caller's id in Reply.status. */
+static int h_whoami(pc_call_t *c)
+{
+    int64_t me = pc_handler_caller(c);
+    if (me == 0)
+        return PC_UNAUTHENTICATED;
+    Pigeon__Reply out = PIGEON__REPLY__INIT;
+    out.status = (uint32_t)me;
+    return pc_call_reply(c, PC_OK, &out.base);
+}
+
+/* Fails as a store would with the status named by Request.deadline_ms. */
+static int h_fail(pc_call_t *c)
+{
+    Pigeon__Request *in = pc_call_unpack(c, &pigeon__request__descriptor);
+    if (in == NULL)
+        return pc_call_error(c, PC_INVALID_ARGUMENT, "malformed body");
+    return pc_handler_store_failed(c, (int)in->deadline_ms, "read the thing");
+}
+
+static const pc_method_t s_methods[] = {
+    {"h.whoami", h_whoami, PC_METHOD_READ},
+    {"h.fail", h_fail, PC_METHOD_READ},
+};
+
+typedef struct {
+    pc_rpc_server_t *srv;
+    pc_registry_t *reg;
+    pc_rpc_client_t *cli;
+    char endpoint[128];
+} fixture_t;
+
+static int setup(void **state)
+{
+    static fixture_t f;
+    memset(&f, 0, sizeof f);
+    pc_rpc_server_opts_t o = {
+        .service = "h",
+        .schema = "h",
+        .methods = s_methods,
+        .method_count = sizeof s_methods / sizeof s_methods[0],
+        .workers = 1,
+        .bind_endpoint = "tcp://127.0.0.1:*",
+    };
+    f.srv = pc_rpc_server_new(&o, f.endpoint, sizeof f.endpoint);
+    if (f.srv == NULL)
+        return -1;
+    setenv("PIGEON_H_ENDPOINTS", f.endpoint, 1);
+    f.reg = pc_registry_new(NULL, 1000, 5000);
+    f.cli = pc_rpc_client_new(f.reg, "h", 2000);
+    if (f.reg == NULL || f.cli == NULL)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_client_destroy(&f->cli);
+    pc_registry_destroy(&f->reg);
+    pc_rpc_server_drain(f->srv, 1000);
+    pc_rpc_server_destroy(&f->srv);
+    unsetenv("PIGEON_H_ENDPOINTS");
+    return 0;
+}
+
+static void test_no_caller_is_unauthenticated(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_reply_t reply;
+    assert_int_equal(pc_rpc_call(f->cli, NULL, "h.whoami", NULL, &reply), PC_UNAUTHENTICATED);
+    assert_non_null(reply.error);
+    assert_string_equal(reply.error, "authentication required");
+    pc_rpc_reply_clear(&reply);
+}
+
+static void test_caller_goes_through(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_opts_t o = {.caller_id = 7};
+    pc_rpc_reply_t reply;
+    assert_int_equal(pc_rpc_call(f->cli, &o, "h.whoami", NULL, &reply), PC_OK);
+    int st;
+    Pigeon__Reply *out =
+        (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, &st);
+    assert_non_null(out);
+    assert_int_equal(out->status, 7);
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    pc_rpc_reply_clear(&reply);
+}
+
+/* The status and text a store failure with `status` is answered with. */
+static void expect_failure(fixture_t *f, int status, int want, const char *text)
+{
+    Pigeon__Request in = PIGEON__REQUEST__INIT;
+    in.deadline_ms = (uint32_t)status;
+    pc_rpc_reply_t reply;
+    assert_int_equal(pc_rpc_call(f->cli, NULL, "h.fail", &in.base, &reply), want);
+    assert_non_null(reply.error);
+    assert_string_equal(reply.error, text);
+    pc_rpc_reply_clear(&reply);
+}
+
+static void test_store_failures(void **state)
+{
+    fixture_t *f = *state;
+    expect_failure(f, PC_UNAVAILABLE, PC_UNAVAILABLE,
+                   "could not read the thing: the database is unavailable");
+    expect_failure(f, PC_INTERNAL, PC_INTERNAL, "could not read the thing");
+    /* a constraint or any other status must not leak to the client as is */
+    expect_failure(f, PC_CONFLICT, PC_INTERNAL, "could not read the thing");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_no_caller_is_unauthenticated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_caller_goes_through, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_failures, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
