@@ -17,19 +17,22 @@
 
 #define S_BACKOFF_MIN_MS 100
 #define S_BACKOFF_MAX_MS 5000
+#define S_PREPARED_MAX 16 /* named statements remembered per session */
 
 struct pc_db {
-    char *conninfo;      /* libpq conninfo or URI; may hold a password: never logged */
-    char *app_name;      /* application_name of every session */
-    int timeout_ms;      /* statement_timeout of every session */
-    PGconn *conn;        /* NULL while down */
-    int64_t next_try_ms; /* pc_mono_ms() before which no connect is attempted */
-    int backoff_ms;      /* current delay; 0 after a success */
-    bool down_logged;    /* the current outage has been reported once */
-    bool in_tx;          /* pc_db_begin ran and no commit/rollback yet */
-    bool tx_lost;        /* the connection died inside that transaction */
-    char sqlstate[6];    /* of the last failed query, "" if none */
+    char *conninfo;        /* libpq conninfo or URI; may hold a password: never logged */
+    char *app_name;        /* application_name of every session */
+    int timeout_ms;        /* statement_timeout of every session */
+    PGconn *conn;          /* NULL while down */
+    int64_t next_try_ms;   /* pc_mono_ms() before which no connect is attempted */
+    int backoff_ms;        /* current delay; 0 after a success */
+    bool down_logged;      /* the current outage has been reported once */
+    bool in_tx;            /* pc_db_begin ran and no commit/rollback yet */
+    bool tx_lost;          /* the connection died inside that transaction */
+    char sqlstate[6];      /* of the last failed query, "" if none */
     pc_metrics_t *metrics; /* borrowed; may be NULL */
+    const char *prepared[S_PREPARED_MAX]; /* names prepared on this session (borrowed) */
+    int nprepared;                        /* entries in prepared; 0 after every (re)connect */
 };
 
 void pc_db_set_metrics(pc_db_t *db, pc_metrics_t *m)
@@ -89,6 +92,7 @@ static void s_first_line(const char *msg, char *out, size_t size)
 /* Drops the connection and schedules the next attempt. */
 static void s_drop(pc_db_t *db)
 {
+    db->nprepared = 0; /* prepared statements die with their session */
     if (db->conn != NULL) {
         PQfinish(db->conn);
         db->conn = NULL;
@@ -261,6 +265,44 @@ PGresult *pc_db_query_bin(pc_db_t *db, pc_status_t *status, const char *sql, int
     return NULL;
 }
 
+static bool s_is_prepared(const pc_db_t *db, const char *name)
+{
+    for (int i = 0; i < db->nprepared; i++)
+        if (strcmp(db->prepared[i], name) == 0)
+            return true;
+    return false;
+}
+
+PGresult *pc_db_query_prepared(pc_db_t *db, pc_status_t *status, const char *name, const char *sql,
+                               int nparams, const char *const *values)
+{
+    pc_status_t dummy;
+    if (status == NULL)
+        status = &dummy;
+    if (!s_ready(db, status))
+        return NULL;
+    if (!s_is_prepared(db, name)) {
+        if (db->nprepared == S_PREPARED_MAX) /* not expected: fall back to one-shot */
+            return pc_db_query(db, status, sql, nparams, values);
+        PGresult *res = PQprepare(db->conn, name, sql, nparams, NULL);
+        if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+            *status = s_fail(db, res, sql);
+            return NULL;
+        }
+        PQclear(res);
+        db->prepared[db->nprepared++] = name;
+    }
+    PGresult *res = PQexecPrepared(db->conn, name, nparams, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (res != NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+        db->sqlstate[0] = '\0';
+        *status = PC_OK;
+        return res;
+    }
+    *status = s_fail(db, res, sql);
+    return NULL;
+}
+
 PGresult *pc_db_query(pc_db_t *db, pc_status_t *status, const char *sql, int nparams,
                       const char *const *values)
 {
@@ -334,6 +376,37 @@ char *pc_db_int8_array(const int64_t *ids, size_t n)
     for (size_t i = 0; i < n; i++)
         at += (size_t)snprintf(s + at, cap - at, "%s%" PRId64, i ? "," : "", ids[i]);
     snprintf(s + at, cap - at, "}");
+    return s;
+}
+
+char *pc_db_text_array(const char *const *v, size_t n)
+{
+    size_t cap = 3; /* braces and NUL */
+    for (size_t i = 0; i < n; i++)
+        cap += v[i] ? 2 * strlen(v[i]) + 3 : 5; /* every byte escaped, quotes, comma; NULL, */
+    char *s = malloc(cap);
+    if (s == NULL)
+        return NULL;
+    char *at = s;
+    *at++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *at++ = ',';
+        if (v[i] == NULL) {
+            memcpy(at, "NULL", 4);
+            at += 4;
+            continue;
+        }
+        *at++ = '"';
+        for (const char *c = v[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *at++ = '\\';
+            *at++ = *c;
+        }
+        *at++ = '"';
+    }
+    *at++ = '}';
+    *at = '\0';
     return s;
 }
 

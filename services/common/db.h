@@ -46,6 +46,15 @@ PGresult *pc_db_query_bin(pc_db_t *db, pc_status_t *status, const char *sql, int
                           const char *const *values, const int *lengths, const int *formats,
                           int result_format);
 
+/* Like pc_db_query for a statement run often: prepared once per session
+ * under `name` (a string constant naming this sql, the caller's to keep
+ * unique) and executed by name after that, so the server parses and plans
+ * it once per connection, not per call. A reconnect forgets what was
+ * prepared and the next call prepares it again. At most 16 names per
+ * connection; past that it runs unprepared. */
+PGresult *pc_db_query_prepared(pc_db_t *db, pc_status_t *status, const char *name, const char *sql,
+                               int nparams, const char *const *values);
+
 /* Runs a trusted script of one or more statements (simple query protocol,
  * no parameters): for Pigeon's own SQL such as migrations, never for anything
  * holding client input. Result and *status as for pc_db_query; the result is
@@ -70,6 +79,12 @@ char *pc_db_text(const PGresult *res, int row, int col, bool *oom);
 
 /* "{1,2,3}": ids as a bigint[] literal parameter; malloc'd, NULL on OOM. O(n). */
 char *pc_db_int8_array(const int64_t *ids, size_t n);
+
+/* Strings as a text[] literal parameter, e.g. {"a",NULL,"b\"c"}: NULL
+ * entries become SQL NULL, every other element is quoted with '"' and '\'
+ * escaped. Also for int8[] (and other arrays) whose elements are passed as
+ * decimal text. malloc'd, NULL on OOM. O(total length). */
+char *pc_db_text_array(const char *const *v, size_t n);
 
 /* The SQLSTATE of the last failed query on this connection ("" if none). */
 const char *pc_db_last_sqlstate(const pc_db_t *db);

@@ -18,6 +18,26 @@
  * A reply also means "idle again". */
 #define PC_RPC_READY "R"
 
+/* The ROUTER routing id of a ZeroMQ peer is at most 255 bytes. */
+#define PC_RPC_IDENTITY_MAX 255
+
+/* A call whose answer comes later (rpc_server.h, "Deferred replies"). Made
+ * by a worker, owned by the handler's code until answered, then queued to
+ * the broker, which sends and frees it. */
+struct pc_deferred {
+    pc_rpc_server_t *srv;                   /* whose frontend answers it */
+    const char *method;                     /* borrowed from the method table */
+    char request_id[PC_REQUEST_ID_MAX + 1]; /* the reply carries it */
+    char trace[PC_REQUEST_ID_MAX + 1];      /* for log lines, truncated */
+    int64_t arrival;                        /* pc_mono_ms() at the broker */
+    int64_t deadline;                       /* pc_mono_ms() the caller waits until */
+    uint8_t identity[PC_RPC_IDENTITY_MAX];  /* the client's routing id */
+    size_t identity_len;                    /* bytes in identity */
+    uint8_t *reply;                         /* packed reply envelope, once answered */
+    size_t reply_len;                       /* bytes in reply */
+    struct pc_deferred *next;               /* the broker's queue */
+};
+
 typedef struct pc_rpc_worker pc_rpc_worker_t;
 
 struct pc_rpc_server {
@@ -39,7 +59,11 @@ struct pc_rpc_server {
     atomic_bool broker_stop;  /* broker leaves its loop */
     pthread_mutex_t mu;       /* guards busy, for drain's wait */
     pthread_cond_t cv;        /* signalled when busy drops to 0 */
-    int busy;                 /* requests handed to workers, not yet answered */
+    int busy;                 /* requests handed to workers or deferred, not yet answered */
+    pthread_mutex_t dmu;      /* guards the deferred queue */
+    pc_deferred_t *dhead;     /* answered deferred calls the broker has to send, FIFO */
+    pc_deferred_t *dtail;
+    int doorbell; /* eventfd the broker polls; written when dhead was empty */
 };
 
 struct pc_rpc_worker {
@@ -48,6 +72,12 @@ struct pc_rpc_worker {
     pthread_t thread;
     atomic_bool db_ok; /* last known state of this worker's connection */
 };
+
+/* Adds delta to the running-call count (rpc_server.c); drain waits for 0. */
+void pc_rpc_busy_add(pc_rpc_server_t *srv, int delta);
+
+/* Queues an answered deferred call for the broker (rpc_server.c); any thread. */
+void pc_rpc_deferred_queue(pc_deferred_t *d);
 
 /* The worker thread's body (rpc_worker.c). */
 void *pc_rpc_worker_main(void *arg);

@@ -5,14 +5,23 @@
  * idle ones and reads the frontend only while that queue is non-empty. So
  * requests wait in ZeroMQ's queues, not in ours, and a slow call never sits
  * in front of a fast one that an idle worker could serve. The broker never
- * unpacks anything: it moves frames. */
+ * unpacks anything: it moves frames.
+ *
+ * Deferred replies (rpc_server.h) reach the broker through a mutex-guarded
+ * FIFO and an eventfd "doorbell" it polls next to its sockets: whichever
+ * thread answers writes the doorbell only when the queue was empty, and the
+ * broker takes the whole queue at once and sends it on the frontend. So the
+ * frontend keeps one owner, any thread may answer without a socket of its
+ * own, and a burst of answers (a committed batch) costs one wake-up. */
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "clock.h"
@@ -57,7 +66,7 @@ static void s_close_all(zmq_msg_t *msgs, int n)
         zmq_msg_close(&msgs[i]);
 }
 
-static void s_busy_add(pc_rpc_server_t *srv, int delta)
+void pc_rpc_busy_add(pc_rpc_server_t *srv, int delta)
 {
     pthread_mutex_lock(&srv->mu);
     srv->busy += delta;
@@ -109,7 +118,7 @@ static void s_from_worker(pc_rpc_server_t *srv, s_idle_t *q)
         /* A client that went away is simply not there: ROUTER drops it. */
         if (zmq_msg_size(&f[2]) > 0 && zmq_msg_send(&f[1], srv->frontend, ZMQ_SNDMORE) >= 0)
             zmq_msg_send(&f[2], srv->frontend, ZMQ_DONTWAIT);
-        s_busy_add(srv, -1);
+        pc_rpc_busy_add(srv, -1);
     }
     if (w < (uint32_t)srv->opts.workers)
         s_idle_push(q, w);
@@ -132,12 +141,57 @@ static void s_from_client(pc_rpc_server_t *srv, s_idle_t *q)
         return;
     }
     uint32_t w = s_idle_pop(q);
-    s_busy_add(srv, 1);
+    pc_rpc_busy_add(srv, 1);
     zmq_send(srv->backend, &w, sizeof w, ZMQ_SNDMORE);
     zmq_msg_send(&f[0], srv->backend, ZMQ_SNDMORE);
     zmq_msg_send(&f[1], srv->backend, ZMQ_SNDMORE);
     zmq_send(srv->backend, &arrival, sizeof arrival, 0);
     s_close_all(f, 2);
+}
+
+void pc_rpc_deferred_queue(pc_deferred_t *d)
+{
+    pc_rpc_server_t *srv = d->srv;
+    d->next = NULL;
+    pthread_mutex_lock(&srv->dmu);
+    bool ring = srv->dhead == NULL;
+    if (srv->dtail)
+        srv->dtail->next = d;
+    else
+        srv->dhead = d;
+    srv->dtail = d;
+    if (ring) {
+        uint64_t one = 1;
+        /* Only fails when the counter would overflow: it is rung already. */
+        if (write(srv->doorbell, &one, sizeof one) < 0 && errno != EAGAIN)
+            pc_warn("could not wake the RPC broker: %s", strerror(errno));
+    }
+    pthread_mutex_unlock(&srv->dmu);
+}
+
+/* Sends every answered deferred call queued so far. O(queued). */
+static void s_send_deferred(pc_rpc_server_t *srv)
+{
+    uint64_t count;
+    if (read(srv->doorbell, &count, sizeof count) < 0 && errno != EAGAIN)
+        pc_warn("could not read the RPC broker's doorbell: %s", strerror(errno));
+    pthread_mutex_lock(&srv->dmu);
+    pc_deferred_t *d = srv->dhead;
+    srv->dhead = srv->dtail = NULL;
+    pthread_mutex_unlock(&srv->dmu);
+    int sent = 0;
+    while (d) {
+        pc_deferred_t *next = d->next;
+        /* As for a worker's reply: a caller that went away is dropped by ROUTER. */
+        if (d->reply && zmq_send(srv->frontend, d->identity, d->identity_len, ZMQ_SNDMORE) >= 0)
+            zmq_send(srv->frontend, d->reply, d->reply_len, ZMQ_DONTWAIT);
+        free(d->reply);
+        free(d);
+        sent++;
+        d = next;
+    }
+    if (sent)
+        pc_rpc_busy_add(srv, -sent);
 }
 
 static void *s_broker_main(void *arg)
@@ -149,11 +203,14 @@ static void *s_broker_main(void *arg)
     while (q.idle && !atomic_load(&srv->broker_stop)) {
         bool take = q.count > 0 && !atomic_load(&srv->draining);
         zmq_pollitem_t items[] = {{srv->backend, 0, ZMQ_POLLIN, 0},
+                                  {NULL, srv->doorbell, ZMQ_POLLIN, 0},
                                   {srv->frontend, 0, ZMQ_POLLIN, 0}};
         /* The timeout only bounds how late a stop or drain is noticed. */
-        int rc = zmq_poll(items, take ? 2 : 1, 100);
+        int rc = zmq_poll(items, take ? 3 : 2, 100);
         if (rc < 0 && errno != EINTR)
             break;
+        if (items[1].revents & ZMQ_POLLIN)
+            s_send_deferred(srv);
         if (items[0].revents & ZMQ_POLLIN)
             for (int i = 0; i < 256; i++) {
                 int ev = 0;
@@ -163,7 +220,7 @@ static void *s_broker_main(void *arg)
                     break;
                 s_from_worker(srv, &q);
             }
-        if (take && (items[1].revents & ZMQ_POLLIN))
+        if (take && (items[2].revents & ZMQ_POLLIN))
             while (q.count > 0 && !atomic_load(&srv->draining)) {
                 int ev = 0;
                 size_t sz = sizeof ev;
@@ -174,6 +231,7 @@ static void *s_broker_main(void *arg)
             }
     }
     free(q.idle);
+    s_send_deferred(srv); /* answered while the workers stopped */
     /* The last replies of a drain may still be queued in the frontend; with
      * LINGER 0, or with the process exiting before the I/O thread ran, they
      * would be lost and their callers would wait for the deadline. A short
@@ -251,11 +309,14 @@ pc_rpc_server_t *pc_rpc_server_new(const pc_rpc_server_opts_t *opts, char *bound
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&srv->cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&srv->dmu, NULL);
+    srv->doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     srv->service = strdup(opts->service);
     srv->schema = strdup(opts->schema);
     srv->db_url = opts->db_url ? strdup(opts->db_url) : NULL;
     srv->workers = calloc((size_t)opts->workers, sizeof *srv->workers);
-    if (!srv->service || !srv->schema || (opts->db_url && !srv->db_url) || !srv->workers)
+    if (!srv->service || !srv->schema || (opts->db_url && !srv->db_url) || !srv->workers ||
+        srv->doorbell < 0)
         goto fail;
     srv->opts.service = srv->service;
     srv->opts.schema = srv->schema;
@@ -322,6 +383,16 @@ void pc_rpc_server_destroy(pc_rpc_server_t **srvp)
         zmq_ctx_term(srv->frontend_ctx);
     pthread_cond_destroy(&srv->cv);
     pthread_mutex_destroy(&srv->mu);
+    /* Answered after the broker stopped (a bug of the token's holder, which
+     * must answer before destroy returns from the workers): nothing can send them. */
+    for (pc_deferred_t *d = srv->dhead, *next; d; d = next) {
+        next = d->next;
+        free(d->reply);
+        free(d);
+    }
+    pthread_mutex_destroy(&srv->dmu);
+    if (srv->doorbell >= 0)
+        close(srv->doorbell);
     free(srv->workers);
     free(srv->service);
     free(srv->schema);

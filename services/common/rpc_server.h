@@ -19,7 +19,15 @@
  * and commits - or rolls back for any other status, so nothing is
  * half-written. If a concurrent duplicate committed first (unique key), it
  * rolls back and answers that stored reply. Events queued by
- * pc_call_publish() go out only after a successful commit. */
+ * pc_call_publish() go out only after a successful commit.
+ *
+ * Deferred replies: a handler whose answer depends on work another thread
+ * finishes later (msg.send waits for a group commit) takes a token with
+ * pc_call_defer() and returns at once, so its worker serves the next
+ * request meanwhile; whoever holds the token answers it exactly once, from
+ * any thread, with pc_deferred_reply() or pc_deferred_error(). The reply is
+ * packed by that thread and queued to the broker, the only thread that
+ * touches the frontend (see rpc_server.c). */
 #ifndef PIGEON_RPC_SERVER_H
 #define PIGEON_RPC_SERVER_H
 
@@ -90,6 +98,38 @@ void pc_call_publish(pc_call_t *c, const char *topic, const char *payload, size_
 /* Same, with an origin tag subscribers skip (pubsub.h). */
 void pc_call_publish_except(pc_call_t *c, const char *topic, const char *payload, size_t len,
                             const char *origin);
+
+/* --- deferred replies (see the top of this file) --- */
+typedef struct pc_deferred pc_deferred_t;
+
+/* Takes over the answer of this call: returns the token (NULL only when out
+ * of memory; then answer as usual). After it, the handler's return value and
+ * any pc_call_reply/error are ignored; events it queued go out when it
+ * returns, as for a read (publish what depends on the later work from the
+ * thread that answers). Only for methods without PC_METHOD_WRITE: a write's
+ * reply is recorded in the call's own transaction, which ends when the
+ * handler returns. A deferred call counts as running until answered:
+ * pc_rpc_server_drain waits for it, so the holder must answer every token
+ * before the server's workers are stopped (their worker_fini is the place).
+ * Cost: one allocation and a copy of the caller's routing id. */
+pc_deferred_t *pc_call_defer(pc_call_t *c);
+
+/* When the caller stops waiting (pc_mono_ms() clock). A token past it must
+ * still be answered: a late reply is dropped by the caller, whose client
+ * has answered 504 or retried on another instance with the same request
+ * id, so the holder may also answer 504 without doing the work - but the
+ * work must be idempotent under that request id, since the retry may do it
+ * too. */
+int64_t pc_deferred_deadline(const pc_deferred_t *d);
+const char *pc_deferred_request_id(const pc_deferred_t *d);
+const char *pc_deferred_trace(const pc_deferred_t *d);
+
+/* Answers a deferred call and frees the token (*d set to NULL); callable
+ * from any thread. msg may be NULL (empty body). Counted in the RPC metrics
+ * like any reply, with its latency from arrival. */
+void pc_deferred_reply(pc_deferred_t **d, int status, const ProtobufCMessage *msg);
+void pc_deferred_error(pc_deferred_t **d, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* --- the server --- */
 typedef struct pc_rpc_server pc_rpc_server_t;

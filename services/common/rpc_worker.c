@@ -5,6 +5,7 @@
  * nothing here is shared between threads except the server's read-only
  * options and the metrics table (which locks itself). */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -43,6 +44,10 @@ struct pc_call {
     const pc_method_t *method;  /* table entry; NULL when unknown */
     const Pigeon__Request *req; /* unpacked envelope, freed by the dispatcher */
     int64_t deadline;           /* pc_mono_ms() */
+    int64_t arrival;            /* pc_mono_ms() at the broker */
+    const uint8_t *identity;    /* the caller's routing id (the broker's frame) */
+    size_t identity_len;        /* bytes in identity */
+    bool deferred;              /* pc_call_defer took over the answer */
     unsigned child_seq;         /* nested calls made so far */
     char child_ids[4][33];      /* ids lent out by pc_call_child_opts, a small ring */
     ProtobufCMessage *body_msg; /* from pc_call_unpack, freed after the handler */
@@ -260,6 +265,107 @@ static void s_events_flush(pc_call_t *c, bool send)
     c->nevents = c->cap = 0;
 }
 
+/* --- deferred replies ----------------------------------------------------- */
+
+static void s_observe(pc_metrics_t *m, const char *method, int status, int64_t arrival);
+
+pc_deferred_t *pc_call_defer(pc_call_t *c)
+{
+    /* A write's reply belongs in its own transaction (s_finish_write). */
+    assert(c->method && !(c->method->flags & PC_METHOD_WRITE));
+    assert(!c->deferred);
+    if (c->identity_len == 0 || c->identity_len > PC_RPC_IDENTITY_MAX)
+        return NULL;
+    pc_deferred_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->srv = c->wk->srv;
+    d->method = c->method->method;
+    snprintf(d->request_id, sizeof d->request_id, "%s", c->req->request_id);
+    snprintf(d->trace, sizeof d->trace, "%s", pc_call_trace(c));
+    d->arrival = c->arrival;
+    d->deadline = c->deadline;
+    memcpy(d->identity, c->identity, c->identity_len);
+    d->identity_len = c->identity_len;
+    /* Running until answered; the worker's own count ends with its empty reply. */
+    pc_rpc_busy_add(d->srv, 1);
+    c->deferred = true;
+    return d;
+}
+
+int64_t pc_deferred_deadline(const pc_deferred_t *d)
+{
+    return d->deadline;
+}
+const char *pc_deferred_request_id(const pc_deferred_t *d)
+{
+    return d->request_id;
+}
+const char *pc_deferred_trace(const pc_deferred_t *d)
+{
+    return d->trace;
+}
+
+/* Packs the answer into the token and hands it to the broker. */
+static void s_deferred_send(pc_deferred_t **dp, int status, const char *error, const uint8_t *body,
+                            size_t body_len)
+{
+    pc_deferred_t *d = *dp;
+    *dp = NULL;
+    if (!pc_status_is_known(status)) {
+        pc_log(PC_LOG_ERROR, d->trace, "%s answered unknown status %d", d->method, status);
+        status = PC_INTERNAL;
+        error = "internal error";
+        body = NULL;
+        body_len = 0;
+    }
+    if (status >= 500 && status != PC_DEADLINE_EXCEEDED && status != PC_UNAVAILABLE)
+        pc_log(PC_LOG_ERROR, d->trace, "%s failed: %s", d->method, error ? error : "");
+    d->reply =
+        pc_envelope_build_reply(d->request_id, status, error, body, body_len, 0, &d->reply_len);
+    if (!d->reply) {
+        status = PC_INTERNAL;
+        d->reply = pc_envelope_build_reply(d->request_id, PC_INTERNAL, "reply too large", NULL, 0,
+                                           0, &d->reply_len);
+    }
+    s_observe(d->srv->opts.metrics, d->method, status, d->arrival);
+    pc_rpc_deferred_queue(d);
+}
+
+void pc_deferred_reply(pc_deferred_t **dp, int status, const ProtobufCMessage *msg)
+{
+    if (!dp || !*dp)
+        return;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (msg) {
+        size_t n = protobuf_c_message_get_packed_size(msg);
+        body = n <= PC_ENVELOPE_MAX_BYTES ? malloc(n + 1) : NULL;
+        if (!body) {
+            s_deferred_send(dp, PC_INTERNAL, "reply too large", NULL, 0);
+            return;
+        }
+        len = protobuf_c_message_pack(msg, body);
+    }
+    s_deferred_send(dp, status, pc_status_is_success(status) ? NULL : pc_status_code(status), body,
+                    len);
+    free(body);
+}
+
+void pc_deferred_error(pc_deferred_t **dp, int status, const char *fmt, ...)
+{
+    if (!dp || !*dp)
+        return;
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    s_deferred_send(dp, status, msg ? msg : pc_status_code(status), NULL, 0);
+    free(msg);
+}
+
 /* --- idempotent writes --------------------------------------------------- */
 
 /* Loads a stored reply for this request id into the call. 1 found, 0 none,
@@ -392,6 +498,22 @@ static void s_run(pc_call_t *c)
         }
     }
     int rc = c->method->handler(c);
+    if (c->deferred) {
+        /* Answered later by the token's holder; what the handler did here
+         * is a read's: commit what it opened, then its events. */
+        if (c->body_msg) {
+            protobuf_c_message_free_unpacked(c->body_msg, NULL);
+            c->body_msg = NULL;
+        }
+        if (db && pc_db_in_transaction(db)) {
+            bool ok = pc_db_commit(db) == PC_OK;
+            if (!ok)
+                pc_db_rollback(db);
+            s_events_flush(c, ok);
+        }
+        s_events_flush(c, true);
+        return;
+    }
     if (!c->replied || rc != c->status) {
         /* The return value is the status; keep a body set along with it. */
         c->replied = true;
@@ -425,9 +547,8 @@ static void s_run(pc_call_t *c)
     }
 }
 
-static void s_observe(s_worker_t *wk, const char *method, int status, int64_t arrival)
+static void s_observe(pc_metrics_t *m, const char *method, int status, int64_t arrival)
 {
-    pc_metrics_t *m = wk->srv->opts.metrics;
     if (!m)
         return;
     char labels[200];
@@ -439,9 +560,10 @@ static void s_observe(s_worker_t *wk, const char *method, int status, int64_t ar
                        labels, (double)(pc_mono_ms() - arrival) / 1000.0);
 }
 
-/* Handles one request; returns the packed reply (NULL: nothing to answer). */
-static uint8_t *s_handle(s_worker_t *wk, const void *data, size_t size, int64_t arrival,
-                         size_t *len)
+/* Handles one request; returns the packed reply (NULL: nothing to answer,
+ * or answered later through a deferred token). */
+static uint8_t *s_handle(s_worker_t *wk, const void *identity, size_t identity_len,
+                         const void *data, size_t size, int64_t arrival, size_t *len)
 {
     Pigeon__Request *req = pc_envelope_unpack_request(data, size);
     if (!req) {
@@ -449,7 +571,12 @@ static uint8_t *s_handle(s_worker_t *wk, const void *data, size_t size, int64_t 
         pc_debug("dropped a malformed request of %zu bytes", size);
         return NULL;
     }
-    pc_call_t c = {.wk = wk, .req = req, .deadline = arrival + req->deadline_ms};
+    pc_call_t c = {.wk = wk,
+                   .req = req,
+                   .deadline = arrival + req->deadline_ms,
+                   .arrival = arrival,
+                   .identity = identity,
+                   .identity_len = identity_len};
     c.method = s_find(wk->srv, req->method);
     if (pc_mono_ms() >= c.deadline)
         pc_call_error(&c, PC_DEADLINE_EXCEEDED, "deadline exceeded before the call started");
@@ -457,6 +584,13 @@ static uint8_t *s_handle(s_worker_t *wk, const void *data, size_t size, int64_t 
         pc_call_error(&c, PC_INVALID_ARGUMENT, "unknown method \"%s\"", req->method);
     else
         s_run(&c);
+    if (c.deferred) {
+        s_reply_clear(&c);
+        pc_envelope_free_request(&req);
+        if (wk->db)
+            atomic_store(&wk->w->db_ok, pc_db_conn(wk->db) != NULL);
+        return NULL;
+    }
     if (c.status >= 500 && c.status != PC_DEADLINE_EXCEEDED && c.status != PC_UNAVAILABLE)
         pc_log(PC_LOG_ERROR, pc_call_trace(&c), "%s failed: %s", req->method,
                c.error ? c.error : "");
@@ -465,7 +599,7 @@ static uint8_t *s_handle(s_worker_t *wk, const void *data, size_t size, int64_t 
     if (!out) /* too large to send: say so instead of going silent */
         out = pc_envelope_build_reply(req->request_id, PC_INTERNAL, "reply too large", NULL, 0, 0,
                                       len);
-    s_observe(wk, c.method ? c.method->method : "unknown", c.status, arrival);
+    s_observe(wk->srv->opts.metrics, c.method ? c.method->method : "unknown", c.status, arrival);
     if (c.body_msg)
         protobuf_c_message_free_unpacked(c.body_msg, NULL);
     s_events_flush(&c, false);
@@ -498,7 +632,8 @@ static void s_serve_one(s_worker_t *wk, void *sock)
     if (n == 3 && !more && zmq_msg_size(&f[2]) == sizeof(int64_t)) {
         int64_t arrival;
         memcpy(&arrival, zmq_msg_data(&f[2]), sizeof arrival);
-        reply = s_handle(wk, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), arrival, &len);
+        reply = s_handle(wk, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), zmq_msg_data(&f[1]),
+                         zmq_msg_size(&f[1]), arrival, &len);
     }
     /* Always answer the broker: the reply frame also means "idle again". */
     zmq_send(sock, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), ZMQ_SNDMORE);

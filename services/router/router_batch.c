@@ -6,30 +6,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 
-/* One queued send, on the submitting worker's stack. */
+/* One queued send: on the submitting worker's stack (submit) or on the heap
+ * (enqueue, freed by the committer after done). */
 typedef struct s_item {
     const router_send_row_t *send; /* what to store (borrowed) */
     size_t arrival;                /* position in the batch, for a stable sort */
+    int64_t deadline;              /* pc_mono_ms(); 0: none */
+    router_batch_done_fn done;     /* NULL: a waiting worker (submit) */
+    void *arg;                     /* done's argument */
     int status;                    /* result: PC_OK or the store's status */
     bool inserted;                 /* false: a duplicate client id */
     int64_t seq;                   /* the message's seq */
     int64_t created_us;            /* its created_at */
-    bool done;                     /* result is final */
+    bool finished;                 /* result is final (submit) */
     struct s_item *next;           /* queue link */
 } s_item_t;
 
 struct router_batch {
-    pthread_mutex_t lock;    /* guards the queue, done flags and stop */
-    pthread_cond_t work;     /* the committer waits for sends */
-    pthread_cond_t finished; /* workers wait for their results */
-    s_item_t *head, *tail;   /* the queue */
-    bool stop;               /* set by destroy: drain, then return */
-    int max_batch;           /* sends per transaction at most */
-    pc_db_t *db;             /* the committer's own connection */
-    pc_metrics_t *metrics;   /* batch counters (borrowed) */
-    pthread_t thread;        /* the committer */
+    pthread_mutex_t lock;           /* guards the queue, finished flags and stop */
+    pthread_cond_t work;            /* the committer waits for sends */
+    pthread_cond_t finished;        /* submitters wait for their results */
+    pthread_cond_t room;            /* workers wait for room in the queue */
+    s_item_t *head, *tail;          /* the queue */
+    size_t queued;                  /* items in it */
+    size_t max_queued;              /* ROUTER_BATCH_QUEUE_FACTOR * max_batch */
+    bool stop;                      /* set by destroy: drain, then return */
+    int max_batch;                  /* sends per transaction at most */
+    pc_db_t *db;                    /* the committer's own connection (its thread's) */
+    pc_publisher_t *publisher;      /* borrowed; NULL: no events */
+    pc_pub_sender_t *pub;           /* the committer's sender (its thread's) */
+    pc_metrics_t *metrics;          /* batch counters (borrowed) */
+    const router_send_row_t **rows; /* max_batch: the direct sends of a batch */
+    router_send_result_t *results;  /* max_batch: what the statement said of them */
+    pthread_t thread;               /* the committer */
 };
 
 static int s_cmp_item(const void *x, const void *y)
@@ -41,43 +53,121 @@ static int s_cmp_item(const void *x, const void *y)
     return (a->arrival > b->arrival) - (a->arrival < b->arrival);
 }
 
-/* One attempt at the whole batch in one transaction. */
-static int s_commit(router_batch_t *b, s_item_t **items, size_t n)
+/* One attempt at the whole batch. The direct sends (a prefix: "d:" sorts
+ * before "g:") are one statement, which is a transaction of its own when
+ * the batch holds nothing else; group sends add their per-send statements
+ * (router_store_insert_send) in one transaction with it. *statements counts
+ * what was sent, BEGIN and COMMIT included. */
+static int s_commit(router_batch_t *b, s_item_t **items, size_t n, size_t *statements)
 {
-    int st = pc_db_begin(b->db);
-    for (size_t i = 0; st == PC_OK && i < n; i++)
+    size_t ndirect = 0;
+    while (ndirect < n && !items[ndirect]->send->is_group)
+        ndirect++;
+    bool tx = ndirect < n;
+    int st = PC_OK;
+    if (tx) {
+        st = pc_db_begin(b->db);
+        (*statements)++;
+    }
+    if (st == PC_OK && ndirect > 0) {
+        for (size_t i = 0; i < ndirect; i++)
+            b->rows[i] = items[i]->send;
+        st = router_store_insert_direct(b->db, b->rows, ndirect, b->results);
+        (*statements)++;
+        for (size_t i = 0; st == PC_OK && i < ndirect; i++) {
+            items[i]->inserted = b->results[i].inserted;
+            items[i]->seq = b->results[i].seq;
+            items[i]->created_us = b->results[i].created_us;
+        }
+    }
+    for (size_t i = ndirect; st == PC_OK && i < n; i++) {
         st = router_store_insert_send(b->db, items[i]->send, &items[i]->inserted, &items[i]->seq,
                                       &items[i]->created_us);
-    if (st == PC_OK)
+        *statements += items[i]->send->has_media ? 6 : 5;
+    }
+    if (tx && st == PC_OK) {
         st = pc_db_commit(b->db);
-    if (st != PC_OK)
+        (*statements)++;
+    }
+    if (tx && st != PC_OK)
         pc_db_rollback(b->db);
     return st;
 }
 
+/* Moves the sends whose deadline passed to the end; returns how many are left. */
+static size_t s_drop_expired(s_item_t **items, size_t n)
+{
+    int64_t now = pc_mono_ms();
+    size_t keep = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->deadline != 0 && now >= items[i]->deadline) {
+            items[i]->status = PC_DEADLINE_EXCEEDED;
+            continue;
+        }
+        s_item_t *t = items[keep];
+        items[keep++] = items[i];
+        items[i] = t;
+    }
+    return keep;
+}
+
+static void s_count(router_batch_t *b, size_t sends, size_t statements)
+{
+    if (!b->metrics)
+        return;
+    pc_metrics_count(b->metrics, "pigeon_router_batches_total", "Transactions the committer made",
+                     NULL, 1);
+    pc_metrics_count(b->metrics, "pigeon_router_batched_sends_total",
+                     "Sends committed (their ratio to batches is the mean batch size)", NULL,
+                     (double)sends);
+    pc_metrics_count(b->metrics, "pigeon_router_batch_statements_total",
+                     "Statements the committer sent, BEGIN and COMMIT included", NULL,
+                     (double)statements);
+}
+
 static void s_run_batch(router_batch_t *b, s_item_t **items, size_t n)
 {
-    qsort(items, n, sizeof *items, s_cmp_item);
-    int st = PC_UNAVAILABLE;
-    for (int attempt = 0; attempt < ROUTER_BATCH_ATTEMPTS; attempt++) {
-        st = s_commit(b, items, n);
-        if (st != PC_UNAVAILABLE)
+    size_t live = s_drop_expired(items, n);
+    qsort(items, live, sizeof *items, s_cmp_item);
+    int st = PC_OK;
+    size_t statements = 0;
+    for (int attempt = 0; live > 0 && attempt < ROUTER_BATCH_ATTEMPTS; attempt++) {
+        st = s_commit(b, items, live, &statements);
+        if (st != PC_UNAVAILABLE && st != PC_CONFLICT)
             break;
-        pc_warn("could not commit a batch of %zu messages (attempt %d); retrying", n, attempt + 1);
+        pc_warn("could not commit a batch of %zu messages (attempt %d); retrying", live,
+                attempt + 1);
     }
-    pc_debug("committed a batch of %zu sends (status %d)", n, st);
-    if (b->metrics && st == PC_OK) {
-        pc_metrics_count(b->metrics, "pigeon_router_batches_total",
-                         "Transactions the committer made", NULL, 1);
-        pc_metrics_count(b->metrics, "pigeon_router_batched_sends_total",
-                         "Sends committed (their ratio to batches is the mean batch size)", NULL,
-                         n);
-    }
-    pthread_mutex_lock(&b->lock);
-    for (size_t i = 0; i < n; i++) {
+    if (st == PC_CONFLICT) /* kept losing to concurrent duplicates: worth a retry later */
+        st = PC_UNAVAILABLE;
+    pc_debug("committed a batch of %zu sends (status %d)", live, st);
+    if (live > 0 && st == PC_OK)
+        s_count(b, live, statements);
+    for (size_t i = 0; i < live; i++)
         items[i]->status = st;
-        items[i]->done = true;
+    /* Deferred sends first, then wake the waiting workers. */
+    router_batch_result_t r = {.db = b->db, .pub = b->pub};
+    bool waiting = false;
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *it = items[i];
+        if (it->done == NULL) {
+            waiting = true;
+            continue;
+        }
+        r.status = it->status;
+        r.inserted = it->status == PC_OK && it->inserted;
+        r.seq = it->seq;
+        r.created_us = it->created_us;
+        it->done(it->arg, &r);
+        free(it);
+        items[i] = NULL;
     }
+    if (!waiting)
+        return;
+    pthread_mutex_lock(&b->lock);
+    for (size_t i = 0; i < n; i++)
+        if (items[i] != NULL)
+            items[i]->finished = true;
     pthread_cond_broadcast(&b->finished);
     pthread_mutex_unlock(&b->lock);
 }
@@ -105,15 +195,19 @@ static void *s_committer(void *arg)
         }
         if (b->head == NULL)
             b->tail = NULL;
+        b->queued -= n;
+        pthread_cond_broadcast(&b->room);
         pthread_mutex_unlock(&b->lock);
         s_run_batch(b, items, n);
     }
     free(items);
+    pc_pub_sender_destroy(&b->pub);
+    pc_db_destroy(&b->db);
     return NULL;
 }
 
 router_batch_t *router_batch_new(const char *db_url, int db_timeout_ms, int max_batch,
-                                 pc_metrics_t *metrics)
+                                 pc_metrics_t *metrics, pc_publisher_t *publisher)
 {
     router_batch_t *b = calloc(1, sizeof *b);
     if (b == NULL)
@@ -121,11 +215,24 @@ router_batch_t *router_batch_new(const char *db_url, int db_timeout_ms, int max_
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->work, NULL);
     pthread_cond_init(&b->finished, NULL);
+    pthread_cond_init(&b->room, NULL);
     b->max_batch = max_batch > 0 ? max_batch : 1;
+    b->max_queued = (size_t)b->max_batch * ROUTER_BATCH_QUEUE_FACTOR;
     b->metrics = metrics;
+    b->publisher = publisher;
+    /* Made here, used only by the committer thread from its start on. */
     b->db = pc_db_new(db_url, "router-committer", db_timeout_ms);
-    if (b->db == NULL || pthread_create(&b->thread, NULL, s_committer, b) != 0) {
+    if (b->db != NULL && publisher != NULL)
+        b->pub = pc_pub_sender_new(publisher);
+    b->rows = calloc((size_t)b->max_batch, sizeof *b->rows);
+    b->results = calloc((size_t)b->max_batch, sizeof *b->results);
+    if (b->db == NULL || (publisher != NULL && b->pub == NULL) || b->rows == NULL ||
+        b->results == NULL || pthread_create(&b->thread, NULL, s_committer, b) != 0) {
+        free(b->rows);
+        free(b->results);
+        pc_pub_sender_destroy(&b->pub);
         pc_db_destroy(&b->db);
+        pthread_cond_destroy(&b->room);
         pthread_cond_destroy(&b->finished);
         pthread_cond_destroy(&b->work);
         pthread_mutex_destroy(&b->lock);
@@ -145,7 +252,9 @@ void router_batch_destroy(router_batch_t **bp)
     pthread_cond_signal(&b->work);
     pthread_mutex_unlock(&b->lock);
     pthread_join(b->thread, NULL);
-    pc_db_destroy(&b->db);
+    free(b->rows);
+    free(b->results);
+    pthread_cond_destroy(&b->room);
     pthread_cond_destroy(&b->finished);
     pthread_cond_destroy(&b->work);
     pthread_mutex_destroy(&b->lock);
@@ -153,20 +262,47 @@ void router_batch_destroy(router_batch_t **bp)
     *bp = NULL;
 }
 
+/* Appends it, waiting for room; with the lock held. */
+static void s_append(router_batch_t *b, s_item_t *it)
+{
+    while (b->queued >= b->max_queued && !b->stop)
+        pthread_cond_wait(&b->room, &b->lock);
+    if (b->tail)
+        b->tail->next = it;
+    else
+        b->head = it;
+    b->tail = it;
+    b->queued++;
+    pthread_cond_signal(&b->work);
+}
+
+void router_batch_enqueue(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
+                          router_batch_done_fn done, void *arg)
+{
+    s_item_t *it = calloc(1, sizeof *it);
+    if (it == NULL) {
+        router_batch_result_t r = {.status = PC_UNAVAILABLE};
+        done(arg, &r);
+        return;
+    }
+    it->send = s;
+    it->deadline = deadline_ms;
+    it->done = done;
+    it->arg = arg;
+    pthread_mutex_lock(&b->lock);
+    s_append(b, it);
+    pthread_mutex_unlock(&b->lock);
+}
+
 int router_batch_submit(router_batch_t *b, const router_send_row_t *s, bool *inserted, int64_t *seq,
                         int64_t *created_us)
 {
     s_item_t it = {.send = s};
     pthread_mutex_lock(&b->lock);
-    if (b->tail)
-        b->tail->next = &it;
-    else
-        b->head = &it;
-    b->tail = &it;
-    pthread_cond_signal(&b->work);
+    s_append(b, &it);
     /* No deadline here: the committer always finishes a batch, bounded by
      * the statement timeout of each statement and ROUTER_BATCH_ATTEMPTS. */
-    while (!it.done)
+    while (!it.finished)
         pthread_cond_wait(&b->finished, &b->lock);
     pthread_mutex_unlock(&b->lock);
     *inserted = it.inserted;

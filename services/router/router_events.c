@@ -2,9 +2,10 @@
  *
  * Frames are encoded once per event and queued with pc_call_publish, which
  * sends them only after the call's transaction commits (at once when none
- * is open, as for msg.send, whose transaction the committer already
- * committed). Events are hints - clients catch up with after_seq - so a
- * frame that cannot be encoded is logged and skipped. */
+ * is open, as for a group msg.send, whose transaction the committer already
+ * committed); a direct msg.send's event goes out from the committer's
+ * thread after COMMIT (router_publish_message_pub). Events are hints - clients catch up with
+ * after_seq - so a frame that cannot be encoded is logged and skipped. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,27 @@ void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg
                             int64_t actor, int64_t other, const char *origin)
 {
     s_send_pair(call, pc_api_frame(type, "message", pc_api_message(m)), actor, other, origin, type);
+}
+
+void router_publish_message_pub(pc_pub_sender_t *pub, const char *type,
+                                const Pigeon__Msg__Message *m, int64_t actor, int64_t other,
+                                const char *origin)
+{
+    if (pub == NULL)
+        return;
+    char *frame = pc_api_frame(type, "message", pc_api_message(m));
+    if (frame == NULL) {
+        pc_warn("could not encode %s event", type);
+        return;
+    }
+    size_t len = strlen(frame);
+    if (other > 0) {
+        s_topic_t t = s_user_topic(other);
+        pc_pub_send(pub, t.s, frame, len);
+    }
+    s_topic_t t = s_user_topic(actor);
+    pc_pub_send_except(pub, t.s, frame, len, origin);
+    free(frame);
 }
 
 void router_publish_receipt(pc_call_t *call, const char *cid, int64_t reader, int64_t read_seq,

@@ -1,11 +1,18 @@
 /* router_handlers.c - msg.send.
  *
- * Order (DESIGN.md "Storage"): validate; the resend lookup on (sender,
- * client_msg_id) before permission and before a seq is taken; permission
- * (cached may_message, existence through pigeon-auth only on a refusal);
- * an image/voice message's media (pigeon-media: it exists, is the sender's
- * and of the message's kind); the group-commit thread stores it; publish; reply. No transaction is held
- * across a network call. */
+ * Direct sends: validate; permission (cached may_message, existence through
+ * pigeon-auth only on a refusal); an image/voice message's media
+ * (pigeon-media: it exists, is the sender's and of the message's kind);
+ * then the send goes to the group-commit thread and the worker is done with
+ * it: the call is deferred (pc_call_defer), and after COMMIT the
+ * committer's thread publishes the event and answers (s_sent). The
+ * idempotency key (sender, client_msg_id) is settled by the committer's
+ * statement, which gives a stored one no seq; s_sent_again then answers the
+ * resend (200 with the stored message, 409 for a different one). The
+ * answers are those of DESIGN.md's order (resend lookup before permission):
+ * a send refused by permission or media looks the key up before answering
+ * the refusal. Group sends (router_handlers_group.c) keep the lookup first
+ * and wait for their commit. No transaction is held across a network call. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +20,13 @@
 #include "relationship_client.h"
 #include "router_handlers.h"
 
-static bool s_same_text(const char *a, const char *b)
+static router_send_key_t s_row_key(const router_msg_row_t *row)
 {
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+    return (router_send_key_t){.cid = row->cid,
+                               .kind = row->kind,
+                               .text = row->text,
+                               .has_media = row->has_media,
+                               .media_id = row->media_id};
 }
 
 int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
@@ -33,13 +44,12 @@ int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *r
     if (!found)
         return PC_OK;
     *handled = true;
-    /* A recalled message has lost its text: its conversation and kind
-     * still tell a resend from a different message. */
-    bool same =
-        strcmp(row.cid, cid) == 0 && strcmp(row.kind, req->kind) == 0 &&
-        (row.recalled || (s_same_text(row.text, req->text) && row.has_media == req->has_media_id &&
-                          row.media_id == req->media_id));
-    if (!same) {
+    router_send_key_t stored = s_row_key(&row), sent = {.cid = cid,
+                                                        .kind = req->kind,
+                                                        .text = req->text,
+                                                        .has_media = req->has_media_id,
+                                                        .media_id = req->media_id};
+    if (!router_resend_same(&stored, row.recalled, &sent)) {
         st = pc_call_error(call, PC_CONFLICT,
                            "client_msg_id was already used for a different message");
     } else {
@@ -167,6 +177,130 @@ static int s_validate(pc_call_t *call, int64_t me, const Pigeon__Msg__SendReques
     return PC_OK;
 }
 
+/* A direct send waiting for its batch: everything the committer's thread
+ * needs to answer it, since the request is freed when the handler returns.
+ * One allocation: the strings follow the struct. */
+typedef struct {
+    router_send_row_t row;       /* what the committer stores; points into the copies */
+    char cid[ROUTER_CID_MAX];    /* conversation id */
+    const char *origin;          /* the sending socket's tag, or NULL */
+    Pigeon__Media__Media *media; /* the media object of an image/voice message (owned) */
+    pc_deferred_t *reply;        /* the deferred call */
+} s_pending_t;
+
+static char *s_put(char **at, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *out = memcpy(*at, s, n);
+    *at += n;
+    return out;
+}
+
+static s_pending_t *s_pending_new(int64_t me, int64_t to, const char *cid,
+                                  const Pigeon__Msg__SendRequest *req, const char *request_id)
+{
+    const char *strs[] = {req->client_msg_id, req->kind, req->text, request_id, req->origin};
+    size_t extra = 0;
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        extra += strs[i] ? strlen(strs[i]) + 1 : 0;
+    s_pending_t *p = calloc(1, sizeof *p + extra);
+    if (p == NULL)
+        return NULL;
+    char *at = (char *)(p + 1);
+    snprintf(p->cid, sizeof p->cid, "%s", cid);
+    p->row = (router_send_row_t){.sender = me,
+                                 .recipient = to,
+                                 .cid = p->cid,
+                                 .client_msg_id = s_put(&at, req->client_msg_id),
+                                 .kind = s_put(&at, req->kind),
+                                 .text = s_put(&at, req->text),
+                                 .has_media = req->has_media_id,
+                                 .media_id = req->media_id,
+                                 .request_id = s_put(&at, request_id)};
+    p->origin = s_put(&at, req->origin);
+    return p;
+}
+
+static void s_pending_free(s_pending_t *p)
+{
+    if (p->media != NULL)
+        protobuf_c_message_free_unpacked(&p->media->base, NULL);
+    free(p);
+}
+
+/* A duplicate (sender, client_msg_id) found by the committer: the resend
+ * answer of router_resend, on the committer's connection. Its media is the
+ * one this request proved (same media_id, or none once recalled). */
+static void s_sent_again(s_pending_t *p, const router_batch_result_t *r)
+{
+    router_msg_row_t row;
+    bool found = false, same_request = false;
+    const router_send_row_t *s = &p->row;
+    int st = router_store_find_client(r->db, s->sender, s->client_msg_id, s->request_id, &row,
+                                      &found, &same_request);
+    if (st != PC_OK || !found) {
+        if (st == PC_OK)
+            pc_deferred_error(&p->reply, PC_INTERNAL, "stored message vanished");
+        else
+            pc_deferred_error(&p->reply, st == PC_DEADLINE_EXCEEDED ? st : PC_UNAVAILABLE,
+                              "could not look up the client_msg_id: the database is not available");
+        return;
+    }
+    router_send_key_t stored = s_row_key(&row), sent = {.cid = s->cid,
+                                                        .kind = s->kind,
+                                                        .text = s->text,
+                                                        .has_media = s->has_media,
+                                                        .media_id = s->media_id};
+    if (!router_resend_same(&stored, row.recalled, &sent)) {
+        pc_deferred_error(&p->reply, PC_CONFLICT,
+                          "client_msg_id was already used for a different message");
+    } else {
+        char id[ROUTER_MSG_ID_MAX];
+        Pigeon__Msg__Message m;
+        router_msg_view(&row, &m, id);
+        m.media = row.has_media && !row.recalled ? p->media : NULL;
+        router_publish_message_pub(r->pub, "message", &m, s->sender, s->recipient, p->origin);
+        pc_deferred_reply(&p->reply, same_request ? PC_CREATED : PC_OK, &m.base);
+    }
+    router_msg_row_clear(&row);
+}
+
+/* After the send's batch, on the committer's thread: publish, answer, free. */
+static void s_sent(void *arg, const router_batch_result_t *r)
+{
+    s_pending_t *p = arg;
+    const router_send_row_t *s = &p->row;
+    if (r->status == PC_DEADLINE_EXCEEDED) {
+        pc_deferred_error(&p->reply, PC_DEADLINE_EXCEEDED, "the message was not stored in time");
+    } else if (r->status != PC_OK) {
+        pc_deferred_error(&p->reply, r->status == PC_UNAVAILABLE ? r->status : PC_INTERNAL,
+                          r->status == PC_UNAVAILABLE
+                              ? "could not store the message: the database is not available"
+                              : "could not store the message");
+    } else if (!r->inserted) { /* a concurrent send with this client_msg_id won */
+        s_sent_again(p, r);
+    } else {
+        router_msg_row_t row = {.seq = r->seq,
+                                .sender_id = s->sender,
+                                .text = (char *)s->text,
+                                .has_media = s->has_media,
+                                .media_id = s->media_id,
+                                .client_msg_id = (char *)s->client_msg_id,
+                                .created_us = r->created_us};
+        snprintf(row.cid, sizeof row.cid, "%s", s->cid);
+        snprintf(row.kind, sizeof row.kind, "%s", s->kind);
+        char id[ROUTER_MSG_ID_MAX];
+        Pigeon__Msg__Message m;
+        router_msg_view(&row, &m, id); /* row borrows p's strings: not cleared */
+        m.media = p->media;
+        router_publish_message_pub(r->pub, "message", &m, s->sender, s->recipient, p->origin);
+        pc_deferred_reply(&p->reply, PC_CREATED, &m.base);
+    }
+    s_pending_free(p);
+}
+
 int router_h_send(pc_call_t *call)
 {
     int64_t me = router_caller(call);
@@ -183,50 +317,32 @@ int router_h_send(pc_call_t *call)
     int64_t to = req->to_user_id;
     char cid[ROUTER_CID_MAX];
     router_cid_direct(me, to, cid, sizeof cid);
-    bool handled;
-    st = s_resend(call, me, to, req, cid, &handled);
-    if (handled)
-        return st;
+    /* No resend lookup here: the committer's statement settles a stored
+     * (sender, client_msg_id) and s_sent_again answers it. Only a send
+     * that would be refused now looks first, so a resend of a message
+     * stored before a block (or while a dependency is down) still gets
+     * its 200 - the order API.md gives. */
     st = s_permit(call, me, to);
-    if (st != PC_OK)
-        return st;
     Pigeon__Media__Media *media = NULL;
-    if (req->has_media_id &&
-        (st = router_media_require(call, me, req->kind, req->media_id, &media)) != PC_OK)
-        return st;
-
-    router_send_row_t send = {.sender = me,
-                              .recipient = to,
-                              .cid = cid,
-                              .client_msg_id = req->client_msg_id,
-                              .kind = req->kind,
-                              .text = req->text,
-                              .has_media = media != NULL,
-                              .media_id = req->media_id,
-                              .request_id = pc_call_request_id(call)};
-    bool inserted = false;
-    router_msg_row_t row = {
-        .sender_id = me, .text = req->text, .client_msg_id = req->client_msg_id};
-    st = router_batch_submit(router_of(call)->batch, &send, &inserted, &row.seq, &row.created_us);
+    if (st == PC_OK && req->has_media_id)
+        st = router_media_require(call, me, req->kind, req->media_id, &media);
     if (st != PC_OK) {
-        st = router_store_failed(call, st, "store the message");
-    } else if (!inserted) { /* a concurrent send with this client_msg_id won */
-        st = s_resend(call, me, to, req, cid, &handled);
-        if (!handled)
-            st = pc_call_error(call, PC_INTERNAL, "stored message vanished");
-    } else {
-        snprintf(row.cid, sizeof row.cid, "%s", cid);
-        snprintf(row.kind, sizeof row.kind, "%s", req->kind);
-        row.has_media = send.has_media;
-        row.media_id = send.media_id;
-        char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m;
-        router_msg_view(&row, &m, id); /* row borrows req's strings: not cleared */
-        m.media = media;
-        router_publish_message(call, "message", &m, me, to, req->origin);
-        st = pc_call_reply(call, PC_CREATED, &m.base);
+        bool handled;
+        int again = s_resend(call, me, to, req, cid, &handled);
+        return handled ? again : st;
     }
-    if (media != NULL)
-        protobuf_c_message_free_unpacked(&media->base, NULL);
-    return st;
+    s_pending_t *p = s_pending_new(me, to, cid, req, pc_call_request_id(call));
+    pc_deferred_t *reply = p != NULL ? pc_call_defer(call) : NULL;
+    if (reply == NULL) {
+        if (media != NULL)
+            protobuf_c_message_free_unpacked(&media->base, NULL);
+        free(p);
+        return pc_call_error(call, PC_INTERNAL, "out of memory");
+    }
+    p->media = media;
+    p->row.has_media = media != NULL;
+    p->reply = reply;
+    /* From here on s_sent answers; this worker takes the next request. */
+    router_batch_enqueue(router_of(call)->batch, &p->row, pc_deferred_deadline(reply), s_sent, p);
+    return PC_OK;
 }

@@ -108,6 +108,11 @@ void router_msg_view(const router_msg_row_t *row, Pigeon__Msg__Message *m, char 
  * socket tagged origin (may be NULL); encoded once. */
 void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
                             int64_t actor, int64_t other, const char *origin);
+/* The same from a thread without a call (the committer), through its own
+ * sender (NULL: dropped); published at once. */
+void router_publish_message_pub(pc_pub_sender_t *pub, const char *type,
+                                const Pigeon__Msg__Message *m, int64_t actor, int64_t other,
+                                const char *origin);
 /* {"type":"receipt",...} to u:<peer>/ and to u:<reader>/ except origin. */
 void router_publish_receipt(pc_call_t *call, const char *cid, int64_t reader, int64_t read_seq,
                             int64_t peer, const char *origin);

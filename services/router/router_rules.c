@@ -110,6 +110,21 @@ bool router_text_ok(const char *s)
     return chars >= 1 && chars <= ROUTER_TEXT_MAX_CHARS;
 }
 
+static bool s_same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+bool router_resend_same(const router_send_key_t *stored, bool recalled,
+                        const router_send_key_t *sent)
+{
+    if (strcmp(stored->cid, sent->cid) != 0 || strcmp(stored->kind, sent->kind) != 0)
+        return false;
+    return recalled ||
+           (s_same_text(stored->text, sent->text) && stored->has_media == sent->has_media &&
+            (!stored->has_media || stored->media_id == sent->media_id));
+}
+
 router_kind_t router_kind_parse(const char *s)
 {
     if (s == NULL)

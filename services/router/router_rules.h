@@ -53,6 +53,21 @@ typedef enum {
 } router_kind_t;
 router_kind_t router_kind_parse(const char *s);
 
+/* What tells a resend from a different message with the same client_msg_id. */
+typedef struct {
+    const char *cid;  /* conversation id */
+    const char *kind; /* "text" | "image" | "voice" */
+    const char *text; /* NULL when none */
+    bool has_media;   /* media_id is set */
+    int64_t media_id; /* pigeon-media id */
+} router_send_key_t;
+
+/* Does a send of `sent` repeat the stored message `stored`? Same
+ * conversation, kind, text and media; a message recalled since has lost its
+ * text and media, so then conversation and kind alone decide. */
+bool router_resend_same(const router_send_key_t *stored, bool recalled,
+                        const router_send_key_t *sent);
+
 /* A history page: which seqs, in which order, how many rows to read. */
 typedef struct {
     bool descending; /* read newest first (before_seq, latest), then reverse */

@@ -14,7 +14,8 @@
  * committed by the group-commit thread in transactions shared with other
  * sends, which a per-request transaction around the handler (where
  * rpc_replies would be written) cannot be. A retried request simply takes
- * the resend path and gets 200 with the stored message. */
+ * the resend path and gets 200 with the stored message. Being a read also
+ * lets a direct send defer its answer to the committer (pc_call_defer). */
 static const pc_method_t s_methods[] = {
     {"msg.send", router_h_send, PC_METHOD_READ},
     {"msg.conversations", router_h_conversations, PC_METHOD_READ},
@@ -60,7 +61,7 @@ static int s_start_threads(router_t *r, const pc_service_ctx_t *ctx)
     pthread_mutex_lock(&r->lock);
     if (r->workers++ == 0) {
         r->batch = router_batch_new(ctx->config->db_url, ctx->config->db_timeout_ms,
-                                    (int)r->batch_max, ctx->metrics);
+                                    (int)r->batch_max, ctx->metrics, ctx->publisher);
         r->watch = router_watch_new(ctx->registry, r->perm);
         r->outbox = router_outbox_new(ctx->config->db_url, ctx->config->db_timeout_ms,
                                       ctx->registry, ctx->config->rpc_deadline_ms, r->groups,

@@ -1,8 +1,10 @@
 /* router_store.c - every SQL statement of pigeon-router (see router_store.h).
  *
  * Parameters travel as text; times come back as whole microseconds. Cost
- * notes: a send is four statements (five with media), each a primary-key probe or insert;
- * history is one range scan of the messages primary key. */
+ * notes: a batch of direct sends is one prepared statement, whatever its
+ * size (router_store_insert_direct); a group send is six statements of
+ * primary-key probes and inserts (seven with media); history is one range
+ * scan of the messages primary key. */
 #include "router_store.h"
 
 #include "router_store_group.h"
@@ -189,6 +191,115 @@ int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inse
     int rc = s_touch_members(db, s->cid, s->sender, *seq, count, *seq == 1 ? s->recipient : 0);
     if (rc == PC_OK)
         *inserted = true;
+    return rc;
+}
+
+/* One statement for a whole batch of direct sends (router_store.h). The
+ * batch arrives as parallel arrays, one element per send in the committer's
+ * order (by conversation id, arrival within it):
+ *   f   the sends that take a seq: not stored before (the client id is not
+ *       in msg.client_ids as of this statement's snapshot) and the first of
+ *       each (sender, client_msg_id) within the batch;
+ *   cv  each conversation's last_seq and counted moved by its number of
+ *       such sends, rows locked in conversation id order (COLLATE "C", the
+ *       committer's strcmp order, whatever the database's collation);
+ *   s   seqs from the new last_seq: last_seq - k + r for the r-th of k sends
+ *       of a conversation, so they are contiguous and in arrival order;
+ *   then the messages, their client ids (with their seq at once), media
+ *   references and members: per (user, conversation) the highest read
+ *   position of the batch - the sender's own newest message, and 0 for the
+ *   recipient when the conversation starts in it.
+ * A client id stored by a concurrent transaction after the snapshot makes
+ * the client_ids insert fail with a unique violation (the whole statement
+ * is undone; the committer retries the batch, which then sees it). */
+static const char s_sql_direct[] =
+    "WITH b AS (SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], "
+    "  $5::text[], $6::int8[], $7::text[], $8::int8[]) "
+    "  WITH ORDINALITY AS b(sender, cmid, cid, kind, body, media, rid, recipient, ord)), "
+    "f AS (SELECT DISTINCT ON (b.sender, b.cmid) b.* FROM b "
+    "  WHERE NOT EXISTS (SELECT 1 FROM msg.client_ids ci "
+    "    WHERE ci.sender_id = b.sender AND ci.client_msg_id = b.cmid) "
+    "  ORDER BY b.sender, b.cmid, b.ord), "
+    "n AS (SELECT f.*, row_number() OVER (PARTITION BY f.cid ORDER BY f.ord) AS r, "
+    "  count(*) OVER (PARTITION BY f.cid) AS k FROM f), "
+    "cv AS (INSERT INTO msg.conversations AS c (id, kind, last_seq, counted, updated_at) "
+    "  SELECT cid, 'direct', count(*), count(*), now() FROM f "
+    "  GROUP BY cid ORDER BY cid COLLATE \"C\" "
+    "  ON CONFLICT (id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, "
+    "  counted = c.counted + EXCLUDED.counted, updated_at = now() "
+    "  RETURNING c.id, c.last_seq, c.counted), "
+    "s AS (SELECT n.*, cv.last_seq - n.k + n.r AS seq, cv.counted - n.k + n.r AS cnt "
+    "  FROM n JOIN cv ON cv.id = n.cid), "
+    "m AS (INSERT INTO msg.messages (conversation_id, seq, sender_id, kind, text, media_id, "
+    "  client_msg_id, counted) SELECT cid, seq, sender, kind, body, media, cmid, cnt FROM s), "
+    "ci AS (INSERT INTO msg.client_ids (sender_id, client_msg_id, conversation_id, seq, "
+    "  request_id) SELECT sender, cmid, cid, seq, rid FROM s), "
+    "mr AS (INSERT INTO msg.media_refs (media_id, conversation_id, seq) "
+    "  SELECT media, cid, seq FROM s WHERE media IS NOT NULL ON CONFLICT DO NOTHING), "
+    "mb AS (INSERT INTO msg.members AS mb (user_id, conversation_id, read_seq, read_count) "
+    "  SELECT u, cid, max(rs), max(rc) FROM (SELECT sender AS u, cid, seq AS rs, cnt AS rc "
+    "    FROM s UNION ALL SELECT recipient, cid, 0, 0 FROM s WHERE seq = 1) x "
+    "  GROUP BY u, cid ORDER BY u, cid COLLATE \"C\" "
+    "  ON CONFLICT (user_id, conversation_id) DO UPDATE "
+    "  SET read_seq = EXCLUDED.read_seq, read_count = EXCLUDED.read_count "
+    "  WHERE EXCLUDED.read_seq > mb.read_seq) "
+    "SELECT ord, seq, " S_US("now()") " FROM s";
+
+#define S_DIRECT_COLS 8
+
+int router_store_insert_direct(pc_db_t *db, const router_send_row_t *const *s, size_t n,
+                               router_send_result_t *out)
+{
+    int rc = PC_INTERNAL;
+    /* Column-major: col[c * n + i] is column c of send i. */
+    const char **col = calloc(n * S_DIRECT_COLS, sizeof *col);
+    pc_db_num_t *nums = calloc(n * 3, sizeof *nums);
+    char *arrays[S_DIRECT_COLS] = {0};
+    if (col == NULL || nums == NULL)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const router_send_row_t *r = s[i];
+        nums[3 * i] = pc_db_num(r->sender);
+        nums[3 * i + 1] = pc_db_num(r->media_id);
+        nums[3 * i + 2] = pc_db_num(r->recipient);
+        col[0 * n + i] = nums[3 * i].s;
+        col[1 * n + i] = r->client_msg_id;
+        col[2 * n + i] = r->cid;
+        col[3 * n + i] = r->kind;
+        col[4 * n + i] = r->text;
+        col[5 * n + i] = r->has_media ? nums[3 * i + 1].s : NULL;
+        col[6 * n + i] = r->request_id;
+        col[7 * n + i] = nums[3 * i + 2].s;
+        out[i] = (router_send_result_t){0};
+    }
+    for (int c = 0; c < S_DIRECT_COLS; c++)
+        if ((arrays[c] = pc_db_text_array(col + (size_t)c * n, n)) == NULL)
+            goto done;
+    pc_status_t st;
+    PGresult *res = pc_db_query_prepared(db, &st, "router_insert_direct", s_sql_direct,
+                                         S_DIRECT_COLS, (const char *const *)arrays);
+    if (res == NULL) {
+        rc = st;
+        goto done;
+    }
+    rc = PC_OK;
+    for (int row = 0; row < PQntuples(res); row++) {
+        int64_t ord = pc_db_i64(res, row, 0);
+        if (ord < 1 || (size_t)ord > n) {
+            rc = PC_INTERNAL;
+            break;
+        }
+        router_send_result_t *o = &out[ord - 1];
+        o->inserted = true;
+        o->seq = pc_db_i64(res, row, 1);
+        o->created_us = pc_db_i64(res, row, 2);
+    }
+    PQclear(res);
+done:
+    for (int c = 0; c < S_DIRECT_COLS; c++)
+        free(arrays[c]);
+    free(nums);
+    free(col);
     return rc;
 }
 

@@ -66,15 +66,38 @@ int router_store_find_client(pc_db_t *db, int64_t sender, const char *client_msg
                              const char *request_id, router_msg_row_t *row, bool *found,
                              bool *same_request);
 
-/* Inside the committer's transaction: takes the conversation's next seq and
- * stores the message, its client id, the sender's read position (answering
- * means having read) and, for a new conversation, both members. *inserted
- * false (and nothing written, no seq taken) when (sender, client_msg_id) is
- * already stored - also by a concurrent transaction, which this waits for -
- * and, for a group, when the sender is not a member (router_store_group.h).
- * 4 statements (6 for a group). */
+/* One send inside the committer's transaction (group sends; a batch of
+ * direct ones is router_store_insert_direct): takes the conversation's next
+ * seq and stores the message, its client id, the sender's read position
+ * (answering means having read) and, for a new direct conversation, both
+ * members. *inserted false (and nothing written, no seq taken) when
+ * (sender, client_msg_id) is already stored - also by a concurrent
+ * transaction, which this waits for - and, for a group, when the sender is
+ * not a member (router_store_group.h). 4 statements (5 for a group, one
+ * more with media). */
 int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inserted, int64_t *seq,
                              int64_t *created_us);
+
+/* What the batch statement says about one send. */
+typedef struct {
+    bool inserted;      /* false: (sender, client_msg_id) is stored already, no seq taken */
+    int64_t seq;        /* its seq, when inserted */
+    int64_t created_us; /* its created_at, when inserted */
+} router_send_result_t;
+
+/* Stores a whole batch of direct sends (recipient > 0, not is_group) in ONE
+ * prepared statement, inside the caller's transaction or as its own: each
+ * conversation's seqs taken at once (contiguous, in the order of s within
+ * the conversation), the messages, their client ids, media references and
+ * the read positions (as router_store_insert_send). s must be sorted by
+ * conversation id (strcmp) so concurrent batches lock conversations in the
+ * same order. A send whose (sender, client_msg_id) is stored already, or
+ * repeats an earlier one of s, takes no seq: out[i].inserted false. A
+ * concurrent transaction storing one of the client ids first makes it fail
+ * with PC_CONFLICT and store nothing: retry the batch. Cost: one round
+ * trip; the server plans it once per connection. */
+int router_store_insert_direct(pc_db_t *db, const router_send_row_t *const *s, size_t n,
+                               router_send_result_t *out);
 
 /* Appends a system message (kind "system", no client id, not counted as
  * unread) to an existing conversation and moves the actor's read position

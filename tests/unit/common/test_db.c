@@ -117,6 +117,38 @@ static void test_int8_array_literal(void **state)
     free(s);
 }
 
+static void test_text_array_literal(void **state)
+{
+    char *s = pc_db_text_array(NULL, 0);
+    assert_string_equal(s, "{}");
+    free(s);
+    /* Quotes and backslashes escaped; braces, commas, spaces and UTF-8 kept. */
+    const char *v[] = {"plain", NULL, "say \"hi\"", "a\\b", "{x, y}", "", "NULL", "\xe4\xbd\xa0"};
+    s = pc_db_text_array(v, sizeof v / sizeof v[0]);
+    assert_string_equal(
+        s,
+        "{\"plain\",NULL,\"say \\\"hi\\\"\",\"a\\\\b\",\"{x, y}\",\"\",\"NULL\",\"\xe4\xbd\xa0\"}");
+    free(s);
+    /* Decimal strings for an int8[] parameter. */
+    pc_db_num_t a = pc_db_num(7), b = pc_db_num(INT64_MIN);
+    const char *nums[] = {a.s, NULL, b.s};
+    s = pc_db_text_array(nums, 3);
+    assert_string_equal(s, "{\"7\",NULL,\"-9223372036854775808\"}");
+    free(s);
+}
+
+static void test_prepared_while_down_answers_unavailable(void **state)
+{
+    pc_db_t *db = s_down_db();
+    const char *params[] = {"alice"};
+    pc_status_t status = PC_OK;
+    PGresult *res = pc_db_query_prepared(
+        db, &status, "t_user", "SELECT id FROM auth.users WHERE username = $1", 1, params);
+    assert_null(res);
+    assert_int_equal(status, PC_UNAVAILABLE);
+    pc_db_destroy(&db);
+}
+
 int main(void)
 {
     /* Outage lines are expected here; keep the test output readable. */
@@ -128,6 +160,8 @@ int main(void)
         cmocka_unit_test(test_exec_while_down_answers_unavailable),
         cmocka_unit_test(test_num_holds_any_int64),
         cmocka_unit_test(test_int8_array_literal),
+        cmocka_unit_test(test_text_array_literal),
+        cmocka_unit_test(test_prepared_while_down_answers_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

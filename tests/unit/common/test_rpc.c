@@ -96,10 +96,74 @@ static int h_child(pc_call_t *c)
     return pc_call_reply(c, PC_OK, &out.base);
 }
 
+/* Deferred calls wait here until the test (another thread) answers them. */
+#define S_TOKENS_MAX 8
+static pc_deferred_t *s_tokens[S_TOKENS_MAX];
+static char s_token_text[S_TOKENS_MAX][64];
+static int s_ntokens;
+
+/* Defers and parks the token with the text to echo; answered by answer_all. */
+static int h_defer(pc_call_t *c)
+{
+    Pigeon__Request *in = pc_call_unpack(c, &pigeon__request__descriptor);
+    if (!in)
+        return pc_call_error(c, PC_INVALID_ARGUMENT, "malformed body");
+    pc_deferred_t *d = pc_call_defer(c);
+    if (!d)
+        return pc_call_error(c, PC_INTERNAL, "out of memory");
+    pthread_mutex_lock(&s_mu);
+    assert_true(s_ntokens < S_TOKENS_MAX);
+    snprintf(s_token_text[s_ntokens], sizeof s_token_text[0], "%s", in->method ? in->method : "");
+    s_tokens[s_ntokens++] = d;
+    pthread_cond_broadcast(&s_cv);
+    pthread_mutex_unlock(&s_mu);
+    /* Ignored once deferred: the token's holder answers. */
+    return pc_call_error(c, PC_INTERNAL, "not this");
+}
+
+/* Waits until n calls are parked (false after ms). */
+static bool wait_tokens(int n, int ms)
+{
+    int64_t until = pc_mono_ms() + ms;
+    pthread_mutex_lock(&s_mu);
+    while (s_ntokens < n && pc_mono_ms() < until) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s_cv, &s_mu, &ts);
+    }
+    bool ok = s_ntokens >= n;
+    pthread_mutex_unlock(&s_mu);
+    return ok;
+}
+
+/* Answers every parked call: the echo for "ok..." texts, 409 otherwise. */
+static void *answer_all(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&s_mu);
+    for (int i = 0; i < s_ntokens; i++) {
+        if (strncmp(s_token_text[i], "ok", 2) == 0) {
+            Pigeon__Reply out = PIGEON__REPLY__INIT;
+            out.request_id = s_token_text[i];
+            pc_deferred_reply(&s_tokens[i], PC_OK, &out.base);
+        } else {
+            pc_deferred_error(&s_tokens[i], PC_CONFLICT, "already %s", s_token_text[i]);
+        }
+        assert_null(s_tokens[i]); /* the token is gone with its answer */
+    }
+    s_ntokens = 0;
+    pthread_mutex_unlock(&s_mu);
+    return NULL;
+}
+
 static const pc_method_t s_methods[] = {
-    {"t.echo", h_echo, PC_METHOD_READ},
-    {"t.slow", h_slow, PC_METHOD_READ},
-    {"t.late", h_late, PC_METHOD_READ},
+    {"t.defer", h_defer, PC_METHOD_READ}, {"t.echo", h_echo, PC_METHOD_READ},
+    {"t.slow", h_slow, PC_METHOD_READ},   {"t.late", h_late, PC_METHOD_READ},
     {"t.child", h_child, PC_METHOD_READ},
 };
 
@@ -406,6 +470,131 @@ static void test_retry_goes_to_another_instance(void **state)
     setenv("PIGEON_T_ENDPOINTS", f->endpoint, 1);
 }
 
+typedef struct {
+    pc_registry_t *reg; /* to make this thread's client */
+    const char *text;   /* sent, echoed back */
+    int deadline_ms;    /* of the call */
+    int status;         /* the answer */
+    char echoed[64];    /* the reply body's text */
+    char error[64];     /* the reply's error message */
+} defer_arg_t;
+
+static void *defer_caller(void *arg)
+{
+    defer_arg_t *a = arg;
+    pc_rpc_client_t *cli = pc_rpc_client_new(a->reg, "t", 5000);
+    Pigeon__Request in = PIGEON__REQUEST__INIT;
+    in.request_id = "x";
+    in.method = (char *)a->text;
+    pc_rpc_opts_t o = {.deadline_ms = a->deadline_ms};
+    pc_rpc_reply_t reply;
+    a->status = pc_rpc_call(cli, &o, "t.defer", &in.base, &reply);
+    int st;
+    Pigeon__Reply *out =
+        a->status == PC_OK
+            ? (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, &st)
+            : NULL;
+    if (out) {
+        snprintf(a->echoed, sizeof a->echoed, "%s", out->request_id ? out->request_id : "");
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+    }
+    snprintf(a->error, sizeof a->error, "%s", reply.error ? reply.error : "");
+    pc_rpc_reply_clear(&reply);
+    pc_rpc_client_destroy(&cli);
+    return NULL;
+}
+
+static void test_deferred_reply_from_another_thread(void **state)
+{
+    fixture_t *f = *state;
+    /* More deferred calls than workers (2): none of them holds a worker. */
+    defer_arg_t a[4] = {{.text = "ok-0"}, {.text = "ok-1"}, {.text = "ok-2"}, {.text = "taken"}};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        a[i].reg = f->reg;
+        a[i].deadline_ms = 5000;
+        assert_int_equal(pthread_create(&t[i], NULL, defer_caller, &a[i]), 0);
+    }
+    assert_true(wait_tokens(4, 3000));
+    pc_rpc_opts_t o = {.deadline_ms = 1000};
+    pc_rpc_reply_t reply;
+    assert_int_equal(call_echo(f->cli, &o, "meanwhile", &reply), PC_OK);
+    pc_rpc_reply_clear(&reply);
+
+    pthread_t answerer;
+    assert_int_equal(pthread_create(&answerer, NULL, answer_all, NULL), 0);
+    pthread_join(answerer, NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(a[i].status, PC_OK);
+        assert_string_equal(a[i].echoed, a[i].text);
+    }
+    assert_int_equal(a[3].status, PC_CONFLICT);
+    assert_string_equal(a[3].error, "already taken");
+}
+
+typedef struct {
+    pc_rpc_server_t *srv; /* to drain */
+    atomic_bool done;     /* drain returned */
+} drain_arg_t;
+
+static void *drainer(void *arg)
+{
+    drain_arg_t *d = arg;
+    pc_rpc_server_drain(d->srv, 5000);
+    atomic_store(&d->done, true);
+    return NULL;
+}
+
+static void test_drain_waits_for_deferred_calls(void **state)
+{
+    fixture_t *f = *state;
+    defer_arg_t a = {.reg = f->reg, .text = "ok-drain", .deadline_ms = 5000};
+    pthread_t caller, dt;
+    assert_int_equal(pthread_create(&caller, NULL, defer_caller, &a), 0);
+    assert_true(wait_tokens(1, 3000));
+    drain_arg_t d = {.srv = f->srv};
+    atomic_init(&d.done, false);
+    assert_int_equal(pthread_create(&dt, NULL, drainer, &d), 0);
+    bool never = false;
+    wait_flag(&never, 200);
+    assert_false(atomic_load(&d.done)); /* the deferred call still runs */
+    answer_all(NULL);
+    pthread_join(dt, NULL);
+    assert_true(atomic_load(&d.done));
+    pthread_join(caller, NULL);
+    assert_int_equal(a.status, PC_OK);
+    assert_string_equal(a.echoed, "ok-drain");
+}
+
+static void test_late_deferred_reply_is_dropped(void **state)
+{
+    fixture_t *f = *state;
+    defer_arg_t a = {.reg = f->reg, .text = "ok-late", .deadline_ms = 200};
+    pthread_t caller;
+    assert_int_equal(pthread_create(&caller, NULL, defer_caller, &a), 0);
+    assert_true(wait_tokens(1, 3000));
+    pthread_mutex_lock(&s_mu);
+    int64_t left = pc_deferred_deadline(s_tokens[0]) - pc_mono_ms();
+    pthread_mutex_unlock(&s_mu);
+    assert_true(left <= 200);
+    pthread_join(caller, NULL);
+    assert_int_equal(a.status, PC_DEADLINE_EXCEEDED);
+    answer_all(NULL); /* past its deadline: still answered, and dropped by the caller */
+
+    pc_rpc_opts_t o = {.deadline_ms = 2000};
+    pc_rpc_reply_t reply;
+    assert_int_equal(call_echo(f->cli, &o, "next", &reply), PC_OK);
+    int st;
+    Pigeon__Reply *out =
+        (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, &st);
+    assert_non_null(out);
+    assert_string_equal(out->request_id, "next");
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    pc_rpc_reply_clear(&reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +606,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired_on_arrival_is_not_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_child_ids_are_derived, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_goes_to_another_instance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_reply_from_another_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_waits_for_deferred_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_deferred_reply_is_dropped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -202,6 +202,33 @@ static void test_recall_rules(void **state)
     assert_string_not_equal(router_recall_message(ROUTER_RECALL_TOO_LATE), "");
 }
 
+static void test_resend_same(void **state)
+{
+    (void)state;
+    router_send_key_t stored = {.cid = "d:1:2", .kind = "text", .text = "hi"};
+    router_send_key_t sent = stored;
+    assert_true(router_resend_same(&stored, false, &sent));
+    sent.text = "hello";
+    assert_false(router_resend_same(&stored, false, &sent));
+    /* Recalled: the text is gone, conversation and kind still count. */
+    stored.text = NULL;
+    assert_true(router_resend_same(&stored, true, &sent));
+    sent.cid = "d:1:3";
+    assert_false(router_resend_same(&stored, true, &sent));
+    sent.cid = "d:1:2";
+    sent.kind = "image";
+    assert_false(router_resend_same(&stored, true, &sent));
+
+    router_send_key_t img = {.cid = "g:7", .kind = "image", .has_media = true, .media_id = 5};
+    router_send_key_t again = img;
+    assert_true(router_resend_same(&img, false, &again));
+    again.media_id = 6;
+    assert_false(router_resend_same(&img, false, &again));
+    again.has_media = false;
+    again.media_id = 0;
+    assert_false(router_resend_same(&img, false, &again));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_page_plans),
         cmocka_unit_test(test_unread_and_read_target),
         cmocka_unit_test(test_recall_rules),
+        cmocka_unit_test(test_resend_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
