@@ -12,35 +12,36 @@
 #include "ws_mbox.h"
 
 #define GW_WS_MAX_LOOPS 64
-#define GW_WS_MSG_MAX (64 * 1024)  /* largest client message (API.md: JSON bodies) */
-#define GW_WS_OUT_MAX (64 * 1024)  /* queued bytes per socket before 1013 */
-#define GW_WS_JOBS_MAX 32          /* sends/reads of one socket waiting for a worker */
+#define GW_WS_MAX_WORKERS 256     /* PIGEON_WS_WORKERS upper bound (gw_config.c) */
+#define GW_WS_MSG_MAX (64 * 1024) /* largest client message (API.md: JSON bodies) */
+#define GW_WS_OUT_MAX (64 * 1024) /* queued bytes per socket before 1013 */
+#define GW_WS_JOBS_MAX 32         /* sends/reads of one socket waiting for a worker */
 
 typedef struct gw_ws_loop gw_ws_loop_t;
 typedef struct gw_ws_hub gw_ws_hub_t;
 
 struct gw_ws {
-    gw_ctx_t *ctx;                         /* handlers' shared state (borrowed) */
-    char instance[64];                     /* this gateway's instance id: origin tag prefix */
-    int nloops;                            /* loop threads */
-    gw_ws_loop_t *loops[GW_WS_MAX_LOOPS];  /* the loops */
-    gw_ws_hub_t *hub;                      /* per-user subscriptions (events thread) */
-    int ping_ms;                           /* server ping interval */
-    int idle_ms;                           /* silence after which a socket is dropped */
-    int ready_ms;                          /* ready is sent at the latest after this */
-    atomic_uint_fast64_t next_sock;        /* socket ids */
-    atomic_uint next_loop;                 /* round robin over loops */
-    atomic_int open;                       /* sockets open (all loops) */
-    atomic_bool stopping;                  /* SIGTERM: close everything with 1001 */
+    gw_ctx_t *ctx;                        /* handlers' shared state (borrowed) */
+    char instance[64];                    /* this gateway's instance id: origin tag prefix */
+    int nloops;                           /* loop threads */
+    gw_ws_loop_t *loops[GW_WS_MAX_LOOPS]; /* the loops */
+    gw_ws_hub_t *hub;                     /* per-user subscriptions (events thread) */
+    int ping_ms;                          /* server ping interval */
+    int idle_ms;                          /* silence after which a socket is dropped */
+    int ready_ms;                         /* ready is sent at the latest after this */
+    atomic_uint_fast64_t next_sock;       /* socket ids */
+    atomic_uint next_loop;                /* round robin over loops */
+    atomic_int open;                      /* sockets open (all loops) */
+    atomic_bool stopping;                 /* SIGTERM: close everything with 1001 */
     /* workers (ws_jobs.c) */
-    int nworkers;                          /* worker threads */
-    pthread_t workers[64];                 /* their ids */
-    pthread_mutex_t jobs_lock;             /* guards jobs_head/tail, jobs_quit */
-    pthread_cond_t jobs_cond;              /* signalled when a job is queued or on quit */
-    gw_ws_msg_t *jobs_head;                /* oldest job */
-    gw_ws_msg_t *jobs_tail;                /* newest job */
-    bool jobs_quit;                        /* workers return */
-    bool jobs_cond_ready;                  /* jobs_lock and jobs_cond are initialised */
+    int nworkers;                         /* worker threads */
+    pthread_t workers[GW_WS_MAX_WORKERS]; /* their ids */
+    pthread_mutex_t jobs_lock;            /* guards jobs_head/tail, jobs_quit */
+    pthread_cond_t jobs_cond;             /* signalled when a job is queued or on quit */
+    gw_ws_msg_t *jobs_head;               /* oldest job */
+    gw_ws_msg_t *jobs_tail;               /* newest job */
+    bool jobs_quit;                       /* workers return */
+    bool jobs_cond_ready;                 /* jobs_lock and jobs_cond are initialised */
 };
 
 /* ws_loop.c */

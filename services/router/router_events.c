@@ -16,25 +16,10 @@
 #include "log.h"
 #include "router_handlers.h"
 
-int64_t router_caller(pc_call_t *call)
-{
-    int64_t me = pc_call_caller(call);
-    if (me <= 0)
-        pc_call_error(call, PC_UNAUTHENTICATED, "authentication required");
-    return me > 0 ? me : 0;
-}
-
 router_t *router_of(pc_call_t *call)
 {
     const pc_service_ctx_t *ctx = pc_call_service(call);
     return ctx->arg;
-}
-
-int router_store_failed(pc_call_t *call, int status, const char *what)
-{
-    if (status == PC_UNAVAILABLE || status == PC_DEADLINE_EXCEEDED)
-        return pc_call_error(call, status, "could not %s: the database is not available", what);
-    return pc_call_error(call, PC_INTERNAL, "could not %s", what);
 }
 
 int router_remote_failed(pc_call_t *call, int status, const pc_rpc_reply_t *reply, const char *what)

@@ -29,8 +29,8 @@ static router_send_key_t s_row_key(const router_msg_row_t *row)
                                .media_id = row->media_id};
 }
 
-int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
-                  const char *cid, router_republish_fn republish, void *arg, bool *handled)
+int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req, const char *cid,
+                  router_republish_fn republish, void *arg, bool *handled)
 {
     router_msg_row_t row;
     bool found = false, same_request = false;
@@ -39,7 +39,7 @@ int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *r
                                       pc_call_request_id(call), &row, &found, &same_request);
     if (st != PC_OK) {
         *handled = true;
-        return router_store_failed(call, st, "look up the client_msg_id");
+        return pc_handler_store_failed(call, st, "look up the client_msg_id");
     }
     if (!found)
         return PC_OK;
@@ -303,7 +303,7 @@ static void s_sent(void *arg, const router_batch_result_t *r)
 
 int router_h_send(pc_call_t *call)
 {
-    int64_t me = router_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Msg__SendRequest *req = pc_call_unpack(call, &pigeon__msg__send_request__descriptor);

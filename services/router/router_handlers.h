@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "handler.h"
 #include "router.pb-c.h"
 #include "router_ranges.h"
 #include "router_rules.h"
@@ -61,8 +62,8 @@ typedef void (*router_republish_fn)(pc_call_t *call, Pigeon__Msg__Message *m, vo
  * same, 409 when not; a retry of the very call that stored it (same request
  * id, from an Idempotency-Key) gets the first answer, 201, as API.md
  * promises. *handled false when nothing is stored yet. */
-int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req,
-                  const char *cid, router_republish_fn republish, void *arg, bool *handled);
+int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req, const char *cid,
+                  router_republish_fn republish, void *arg, bool *handled);
 
 int router_group_send(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req);
 /* Read access to g:<group_id>: PC_OK with the caller's periods in *rs (at
@@ -83,12 +84,8 @@ void router_publish_group(pc_call_t *call, const char *type, const Pigeon__Msg__
 
 /* --- shared helpers (router_events.c) --- */
 
-/* The authenticated caller, or 0 after answering 401. */
-int64_t router_caller(pc_call_t *call);
 /* The process state. */
 router_t *router_of(pc_call_t *call);
-/* Answers a store failure (its status with a generic message) and returns it. */
-int router_store_failed(pc_call_t *call, int status, const char *what);
 /* Answers a failed nested call: 503/504 pass through, anything else is 500. */
 int router_remote_failed(pc_call_t *call, int status, const pc_rpc_reply_t *reply,
                          const char *what);

@@ -111,7 +111,7 @@ int router_check_group(pc_call_t *call, int64_t group_id, int64_t me, router_ran
         st = router_store_group_ranges(db, cid, me, rs);
     }
     if (st != PC_OK)
-        return router_store_failed(call, st, "read the group membership");
+        return pc_handler_store_failed(call, st, "read the group membership");
     return rs->n > 0 ? PC_OK : s_outsider(call, group_id);
 }
 
@@ -173,9 +173,9 @@ static int s_may_post(pc_call_t *call, int64_t me, int64_t group_id, router_ginf
         if (router_store_group_ranges(pc_call_db(call), cid, me, &rs) == PC_OK)
             was_member = rs.n > 0;
     }
-    router_gsend_t d = router_group_send_decide(
-        exists, exists && (*info)->roster->dismissed, exists && s_invite_only(*info), member,
-        was_member, muted, pc_now_us());
+    router_gsend_t d = router_group_send_decide(exists, exists && (*info)->roster->dismissed,
+                                                exists && s_invite_only(*info), member, was_member,
+                                                muted, pc_now_us());
     if (d == ROUTER_GSEND_OK)
         return PC_OK;
     router_group_release(call, info);
@@ -224,11 +224,11 @@ static int s_store(pc_call_t *call, const router_send_row_t *send, router_msg_ro
                    const Pigeon__Msg__SendRequest *req, bool *inserted, bool *answered)
 {
     *answered = false;
-    int st = router_batch_submit(router_of(call)->batch, send, inserted, &row->seq,
-                                 &row->created_us);
+    int st =
+        router_batch_submit(router_of(call)->batch, send, inserted, &row->seq, &row->created_us);
     if (st != PC_OK) {
         *answered = true;
-        return router_store_failed(call, st, "store the message");
+        return pc_handler_store_failed(call, st, "store the message");
     }
     if (*inserted)
         return PC_OK;

@@ -79,7 +79,7 @@ static int s_reply_with_media(pc_call_t *call, Pigeon__Msg__Conversation *convs,
 
 int router_h_conversations(pc_call_t *call)
 {
-    int64_t me = router_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     router_conv_row_t *rows = NULL;
@@ -91,7 +91,7 @@ int router_h_conversations(pc_call_t *call)
     router_ginfo_t **groups = NULL; /* references held until the reply is sent */
     int st = router_store_conversations(pc_call_db(call), me, &rows, &n);
     if (st != PC_OK)
-        return router_store_failed(call, st, "list the conversations");
+        return pc_handler_store_failed(call, st, "list the conversations");
     st = s_fetch_peers(call, me, rows, n, &peers);
     if (st != PC_OK)
         goto done;
@@ -153,7 +153,7 @@ done:
 
 int router_h_history(pc_call_t *call)
 {
-    int64_t me = router_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Msg__HistoryRequest *req =
@@ -175,7 +175,7 @@ int router_h_history(pc_call_t *call)
     st = router_store_history(pc_call_db(call), req->conversation_id, &page,
                               cid.kind == ROUTER_GROUP ? me : 0, &rows, &n);
     if (st != PC_OK)
-        return router_store_failed(call, st, "read the history");
+        return pc_handler_store_failed(call, st, "read the history");
     Pigeon__Msg__History h = PIGEON__MSG__HISTORY__INIT;
     h.has_more = router_page_has_more(&page, n);
     /* The extra row only told has_more: the oldest of a descending page,
@@ -210,7 +210,7 @@ int router_h_history(pc_call_t *call)
 
 int router_h_read(pc_call_t *call)
 {
-    int64_t me = router_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Msg__ReadRequest *req = pc_call_unpack(call, &pigeon__msg__read_request__descriptor);
@@ -224,18 +224,18 @@ int router_h_read(pc_call_t *call)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "seq must be an integer >= 0");
     st = pc_call_begin_write(call);
     if (st != PC_OK)
-        return router_store_failed(call, st, "mark the conversation read");
+        return pc_handler_store_failed(call, st, "mark the conversation read");
     int64_t current = 0, last = 0;
     bool found = false;
     pc_db_t *db = pc_call_db(call);
     st = router_store_read_state(db, me, req->conversation_id, &current, &last, &found);
     if (st != PC_OK)
-        return router_store_failed(call, st, "mark the conversation read");
+        return pc_handler_store_failed(call, st, "mark the conversation read");
     if (found && cid.kind == ROUTER_GROUP) { /* stop at the last seq the reader may see */
         router_ranges_t rs;
         st = router_store_group_ranges(db, req->conversation_id, me, &rs);
         if (st != PC_OK)
-            return router_store_failed(call, st, "mark the conversation read");
+            return pc_handler_store_failed(call, st, "mark the conversation read");
         last = router_ranges_last(&rs, last);
     }
     int64_t target = found ? router_read_target(req->seq, last, current) : -1;
@@ -243,7 +243,7 @@ int router_h_read(pc_call_t *call)
         return pc_call_reply(call, PC_NO_CONTENT, NULL);
     st = router_store_set_read(db, me, req->conversation_id, target);
     if (st != PC_OK)
-        return router_store_failed(call, st, "mark the conversation read");
+        return pc_handler_store_failed(call, st, "mark the conversation read");
     /* In a group only the reader's other devices get the receipt. */
     router_publish_receipt(call, req->conversation_id, me, target,
                            cid.kind == ROUTER_GROUP ? 0 : router_cid_peer(&cid, me), req->origin);
@@ -264,7 +264,7 @@ static int s_do_recall(pc_call_t *call, router_msg_row_t *row, int64_t me, int64
     if (st == PC_OK)
         st = router_store_append_system(db, row->cid, me, text, &marker);
     if (st != PC_OK)
-        return router_store_failed(call, st, "recall the message");
+        return pc_handler_store_failed(call, st, "recall the message");
     free(row->text);
     row->text = NULL;
     row->has_media = false;
@@ -315,7 +315,7 @@ static int s_group_recaller(pc_call_t *call, const char *cidtext, int64_t group_
 
 int router_h_recall(pc_call_t *call)
 {
-    int64_t me = router_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Msg__RecallRequest *req =
@@ -350,13 +350,13 @@ static int s_recall_locked(pc_call_t *call, const char *cidtext, int64_t seq, in
 {
     int st = pc_call_begin_write(call);
     if (st != PC_OK)
-        return router_store_failed(call, st, "recall the message");
+        return pc_handler_store_failed(call, st, "recall the message");
     router_msg_row_t row;
     double age = 0;
     bool found = false;
     st = router_store_get_message(pc_call_db(call), cidtext, seq, true, &row, &age, &found);
     if (st != PC_OK)
-        return router_store_failed(call, st, "recall the message");
+        return pc_handler_store_failed(call, st, "recall the message");
     if (!found)
         return pc_call_error(call, PC_NOT_FOUND, "no such message");
     router_recall_t d = router_group_recall_decide(

@@ -112,7 +112,7 @@ bool router_may_read_message(pc_call_t *call, int64_t user, const char *cid, int
 
 int router_h_media_access(pc_call_t *call)
 {
-    int64_t me = router_caller(call);
+    int64_t me = pc_handler_caller(call);
     if (me == 0)
         return PC_UNAUTHENTICATED;
     Pigeon__Msg__MediaAccessRequest *req =
@@ -125,7 +125,7 @@ int router_h_media_access(pc_call_t *call)
     size_t n = 0;
     int st = router_store_media_refs(pc_call_db(call), req->media_id, me, refs, S_REFS_MAX, &n);
     if (st != PC_OK)
-        return router_store_failed(call, st, "look up the messages carrying the media");
+        return pc_handler_store_failed(call, st, "look up the messages carrying the media");
     Pigeon__Msg__MediaAccessReply out = PIGEON__MSG__MEDIA_ACCESS_REPLY__INIT;
     for (size_t i = 0; i < n && !out.allowed; i++)
         out.allowed = router_may_read_message(call, me, refs[i].cid, refs[i].seq);

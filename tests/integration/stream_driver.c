@@ -322,7 +322,8 @@ static void s_populate(sd_stream_t *st)
                sizeof st->members[i].direct_cid);
     }
     const ct_user_t *owner = &st->members[0].user;
-    int64_t *ids = calloc((size_t)n, sizeof *ids);
+    size_t count = n > 0 ? (size_t)n : 1; /* n >= 2 (sd_stream_new checks) */
+    int64_t *ids = calloc(count, sizeof *ids);
     assert_non_null(ids);
     for (int i = 1; i < n; i++) {
         if (i > 1)
