@@ -1,5 +1,6 @@
 /* metrics_calls.h - reading Prometheus /metrics and the registry table in
- * the integration tests (test_failover.c, test_pg_outage.c, test_metrics.c).
+ * the integration tests (test_failover.c, test_pg_outage.c, test_metrics.c,
+ * test_scale_*.c).
  *
  * Header-only (static inline), like contacts_calls.h. */
 #ifndef PIGEON_TEST_METRICS_CALLS_H
@@ -143,6 +144,36 @@ static inline size_t mx_admin_urls(const char *db_url, const char *service, char
     }
     PQfinish(conn);
     return n;
+}
+
+/* A gateway's registry view of one service, from its /metrics. */
+typedef struct {
+    const h_system_t *sys; /* whose gateway */
+    const char *service;   /* "auth", ... */
+    double want;           /* live copies */
+    double last;           /* what the gateway saw last (NAN: no answer) */
+} mx_view_t;
+
+static inline bool mx_view_is(void *arg)
+{
+    mx_view_t *v = arg;
+    h_resp_t r = h_http(v->sys, "GET", "/metrics", NULL, NULL, NULL);
+    char series[96];
+    snprintf(series, sizeof series, "pigeon_registry_instances{service=\"%s\"}", v->service);
+    v->last = r.status == 200 && r.body ? mx_value(r.body, series) : NAN;
+    h_resp_free(&r);
+    return v->last == v->want;
+}
+
+/* Waits (at most timeout_ms) until sys's gateway sees `want` live copies of
+ * service; fails the test otherwise. */
+static inline void mx_wait_view(const h_system_t *sys, const char *service, int want,
+                                int timeout_ms)
+{
+    mx_view_t v = {sys, service, want, NAN};
+    if (!h_wait_until(mx_view_is, &v, timeout_ms))
+        fail_msg("the gateway on port %d saw %g live %s copies after %d ms, not %d",
+                 sys->http_port, v.last, service, timeout_ms, want);
 }
 
 #endif

@@ -154,33 +154,11 @@ static bool s_stuck(void *arg)
     return t0 != 0 && s_now() - t0 > 300;
 }
 
-/* The gateway's registry view of `service`, from its /metrics. */
-typedef struct {
-    h_system_t *sys;
-    const char *service;
-    double want;
-    double last;
-} s_view_t;
-
-static bool s_view_is(void *arg)
-{
-    s_view_t *v = arg;
-    h_resp_t r = h_http(v->sys, "GET", "/metrics", NULL, NULL, NULL);
-    char series[96];
-    snprintf(series, sizeof series, "pigeon_registry_instances{service=\"%s\"}", v->service);
-    v->last = r.status == 200 && r.body ? mx_value(r.body, series) : NAN;
-    h_resp_free(&r);
-    return v->last == v->want;
-}
-
 /* Waits until the gateway sees `want` live copies of service; returns how long it took. */
 static int64_t s_wait_view(h_system_t *sys, const char *service, int want, int timeout_ms)
 {
-    s_view_t v = {sys, service, want, NAN};
     int64_t t0 = s_now();
-    if (!h_wait_until(s_view_is, &v, timeout_ms))
-        fail_msg("the gateway saw %g live %s instances after %d ms, not %d", v.last, service,
-                 timeout_ms, want);
+    mx_wait_view(sys, service, want, timeout_ms);
     return s_now() - t0;
 }
 

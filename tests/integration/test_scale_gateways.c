@@ -83,32 +83,11 @@ static const char *s_str(json_t *obj, const char *key)
 
 /* ------------------------------------------------------------------ the fixture */
 
-typedef struct {
-    const h_system_t *sys; /* whose gateway */
-    const char *service;   /* e.g. "router" */
-    double last;           /* the last value read */
-} s_view_t;
-
-static bool s_view_has_all_copies(void *arg)
-{
-    s_view_t *v = arg;
-    h_resp_t r = h_http(v->sys, "GET", "/metrics", NULL, NULL, NULL);
-    char series[96];
-    snprintf(series, sizeof series, "pigeon_registry_instances{service=\"%s\"}", v->service);
-    v->last = r.status == 200 && r.body ? mx_value(r.body, series) : NAN;
-    h_resp_free(&r);
-    return v->last == S_COPIES;
-}
-
 /* Waits until sys's gateway has every copy of every service in its view. */
 static void s_wait_all_copies(const h_system_t *sys)
 {
-    for (size_t i = 0; s_services[i]; i++) {
-        s_view_t v = {sys, s_services[i], NAN};
-        if (!h_wait_until(s_view_has_all_copies, &v, S_VIEW_WAIT_MS))
-            fail_msg("the gateway on port %d saw %g copies of %s after %d ms, not %d",
-                     sys->http_port, v.last, s_services[i], S_VIEW_WAIT_MS, S_COPIES);
-    }
+    for (size_t i = 0; s_services[i]; i++)
+        mx_wait_view(sys, s_services[i], S_COPIES, S_VIEW_WAIT_MS);
 }
 
 static int s_setup(void **state)

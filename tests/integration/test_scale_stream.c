@@ -81,34 +81,11 @@ static const sd_config_t s_stream = {
 
 /* ------------------------------------------------------------------ helpers */
 
-/* The gateway's registry view of `service`, from its /metrics. */
-typedef struct {
-    h_system_t *sys;     /* whose gateway */
-    const char *service; /* "auth", ... */
-    double want;         /* live copies */
-    double last;         /* what the gateway saw last */
-} s_view_t;
-
-static bool s_view_is(void *arg)
-{
-    s_view_t *v = arg;
-    h_resp_t r = h_http(v->sys, "GET", "/metrics", NULL, NULL, NULL);
-    char series[96];
-    snprintf(series, sizeof series, "pigeon_registry_instances{service=\"%s\"}", v->service);
-    v->last = r.status == 200 && r.body ? mx_value(r.body, series) : NAN;
-    h_resp_free(&r);
-    return v->last == v->want;
-}
-
 /* Waits until the gateway sees `copies` live copies of every service. */
 static void s_wait_views(h_system_t *sys, int copies)
 {
-    for (int i = 0; s_services[i]; i++) {
-        s_view_t v = {sys, s_services[i], copies, NAN};
-        if (!h_wait_until(s_view_is, &v, 20000))
-            fail_msg("the gateway saw %g live %s copies after 20 s, not %d", v.last, s_services[i],
-                     copies);
-    }
+    for (int i = 0; s_services[i]; i++)
+        mx_wait_view(sys, s_services[i], copies, 20000);
 }
 
 /* The gateway's RPC retries (a request resent to another copy after its

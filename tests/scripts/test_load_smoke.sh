@@ -37,86 +37,15 @@ HTTP_PORT_LAST=18979
 PG_PORT_FIRST=28432
 PG_PORT_LAST=28931
 
-WORK=""            # throwaway folder: the state folder and the logs live in it
-STATE=""
 HTTP_PORT=""
 PG_PORT=""
-PIDS=()            # the pids `up` wrote, for the checks after `down`
 PROBLEMS=()        # what the runs found wrong, reported together after both
 METRICS=()         # --metrics URL for every service's admin port
 
-say() { printf 'test_load_smoke: %s\n' "$*"; }
+TEST_NAME=test_load_smoke
+# shellcheck source=tests/scripts/lib.sh
+. "$ROOT/tests/scripts/lib.sh"
 
-fail() {
-    say "FAILED: $*" >&2
-    show_logs
-    exit 1
-}
-
-# The end of each process log, to see why something did not work.
-show_logs() {
-    local file
-    [[ -n $STATE && -d $STATE/logs ]] || return 0
-    for file in "$STATE"/logs/*-[0-9]*.log "$STATE"/logs/postgres.log; do
-        [[ -s $file ]] || continue
-        printf -- '--- %s ---\n' "$(basename "$file")" >&2
-        tail -n 5 "$file" | sed 's/^/    /' >&2
-    done
-}
-
-# ---------------------------------------------------------------- set-up and clean-up
-
-# True when a TCP socket in any state (listening, connected, closing) has
-# local port $1: none of them lets the port be bound.
-port_taken() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    awk -v p="$hex" '{ n = split($2, a, ":"); if (a[n] == p) found = 1 }
-                     END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# free_port FIRST LAST: prints the first port of FIRST..LAST no socket has.
-free_port() {
-    local port
-    for ((port = $1; port <= $2; port++)); do
-        port_taken "$port" || {
-            echo "$port"
-            return 0
-        }
-    done
-    return 1
-}
-
-# The state folder must be reachable by the postgres user (scripts/pigeon
-# runs the cluster as postgres when we are root): mode 0711 on the folder,
-# and /tmp itself is world-searchable.
-make_work_dir() {
-    WORK=$(mktemp -d /tmp/pigeon-load-smoke.XXXXXX)
-    chmod 711 "$WORK"
-    STATE=$WORK/state
-}
-
-# Runs on every exit: `down`, then SIGKILL to anything `up` started that is
-# still alive, then a stop of the cluster if it still runs, then the folder.
-cleanup() {
-    local rc=$? pid pg_dir
-    trap - EXIT INT TERM
-    if [[ -n $STATE && -d $STATE ]]; then
-        PIGEON_STATE_DIR=$STATE timeout "$DOWN_DEADLINE_S" "$PIGEON" down >/dev/null 2>&1 || true
-        for pid in "${PIDS[@]}" $(cat "$STATE"/run/*.pid 2>/dev/null || true); do
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-        pg_dir=$STATE/pg
-        [[ -L $pg_dir ]] && pg_dir=$(readlink "$pg_dir")
-        # The cluster's postmaster, by the pid it wrote (down stops it; this is for
-        # a down that could not).
-        pid=$(head -n 1 "$pg_dir/data/postmaster.pid" 2>/dev/null || true)
-        [[ $pid =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null || true
-        [[ -L $STATE/pg ]] && rm -rf "$pg_dir"
-    fi
-    [[ -n $WORK ]] && rm -rf "$WORK"
-    exit "$rc"
-}
 
 # ---------------------------------------------------------------- one run
 
@@ -170,36 +99,10 @@ load() {
 
 # ---------------------------------------------------------------- checks
 
-# True when process $1 exists and is not a zombie (a copy that exited is
-# reparented to PID 1, which in a container may never reap it).
-running() {
-    local state
-    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $state && $state != Z ]]
-}
-
-# After `down`: no pid `up` recorded runs, no process is left in their
-# sessions, and the cluster is stopped.
-check_nothing_left() {
-    local pid pg_dir member
-    for pid in "${PIDS[@]}"; do
-        running "$pid" && fail "process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline")) still runs after down"
-        for member in $(pgrep -s "$pid" || true); do
-            running "$member" && fail "process $member of session $pid still runs after down"
-        done
-    done
-    pg_dir=$STATE/pg
-    [[ -L $pg_dir ]] && pg_dir=$(readlink "$pg_dir")
-    if pgrep -f -- "$pg_dir/data" >/dev/null 2>&1; then
-        fail "PostgreSQL of $pg_dir still runs after down"
-    fi
-    say "nothing left running after down"
-}
-
 # ---------------------------------------------------------------- main
 
 main() {
-    local started=$SECONDS file admin
+    local started=$SECONDS admin
     [[ -x $LOAD ]] || fail "build/bin/pigeon-load not found: build first"
     [[ -x $ROOT/build/bin/pigeon-gateway ]] || fail "build/bin/pigeon-gateway not found: build first"
     trap cleanup EXIT
@@ -218,9 +121,7 @@ main() {
         tail -n 30 "$WORK/up.log" >&2
         fail "up -d failed"
     fi
-    for file in "$STATE"/run/*.pid; do
-        [[ -e $file ]] && PIDS+=("$(<"$file")")
-    done
+    read_pids
     # The publishers' /metrics (pigeon_events_dropped_total), as bench.sh reads them.
     while read -r admin; do
         METRICS+=(--metrics "$admin")

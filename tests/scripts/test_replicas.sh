@@ -19,86 +19,11 @@ DEADLINE_S=90            # the whole test, start to `down`
 PORT_FIRST=18180         # the gateways' ports are looked for from here up
 PORT_LAST=18979
 
-WORK=""                  # throwaway folder: the state folder lives in it
-STATE=""
 HTTP_PORT=""
-PIDS=()                  # the pids `up` wrote, for the checks after `down`
 
-say() { printf 'test_replicas: %s\n' "$*"; }
-
-fail() {
-    say "FAILED: $*" >&2
-    show_logs
-    exit 1
-}
-
-# The end of each process log, to see why something did not work.
-show_logs() {
-    local file
-    [[ -n $STATE && -d $STATE/logs ]] || return 0
-    for file in "$STATE"/logs/*-[0-9]*.log "$STATE"/logs/postgres.log; do
-        [[ -s $file ]] || continue
-        printf -- '--- %s ---\n' "$(basename "$file")" >&2
-        tail -n 5 "$file" | sed 's/^/    /' >&2
-    done
-}
-
-# ---------------------------------------------------------------- set-up and clean-up
-
-# True when something listens on TCP port $1.
-port_in_use() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 3) == p { found = 1 }
-                     END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# Prints the first port p such that p .. p+REPLICAS-1 are all free.
-free_port_run() {
-    local port k taken
-    for ((port = PORT_FIRST; port <= PORT_LAST; port += REPLICAS)); do
-        taken=0
-        for ((k = 0; k < REPLICAS; k++)); do
-            port_in_use $((port + k)) && taken=1
-        done
-        ((taken)) || {
-            echo "$port"
-            return 0
-        }
-    done
-    return 1
-}
-
-# The state folder must be reachable by the postgres user (scripts/pigeon
-# runs the cluster as postgres when we are root): mode 0711 on the folder,
-# and /tmp itself is world-searchable.
-make_work_dir() {
-    WORK=$(mktemp -d /tmp/pigeon-replicas.XXXXXX)
-    chmod 711 "$WORK"
-    STATE=$WORK/state
-}
-
-# Runs on every exit: `down`, then SIGKILL to anything `up` started that is
-# still alive, then a stop of the cluster if it still runs, then the folder.
-cleanup() {
-    local rc=$? pid pg_dir
-    trap - EXIT INT TERM
-    if [[ -n $STATE && -d $STATE ]]; then
-        PIGEON_STATE_DIR=$STATE "$PIGEON" down >/dev/null 2>&1 || true
-        for pid in "${PIDS[@]}" $(cat "$STATE"/run/*.pid 2>/dev/null || true); do
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-        pg_dir=$STATE/pg
-        [[ -L $pg_dir ]] && pg_dir=$(readlink "$pg_dir")
-        # The cluster's postmaster, by the pid it wrote (down stops it; this is for
-        # a down that could not).
-        pid=$(head -n 1 "$pg_dir/data/postmaster.pid" 2>/dev/null || true)
-        [[ $pid =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null || true
-        [[ -L $STATE/pg ]] && rm -rf "$pg_dir"
-    fi
-    [[ -n $WORK ]] && rm -rf "$WORK"
-    exit "$rc"
-}
+TEST_NAME=test_replicas
+# shellcheck source=tests/scripts/lib.sh
+. "$ROOT/tests/scripts/lib.sh"
 
 # ---------------------------------------------------------------- HTTP
 
@@ -152,42 +77,16 @@ check_register_and_login() {
     say "registered on gateway 0, logged in on gateway 1"
 }
 
-# True when process $1 exists and is not a zombie (a copy that exited is
-# reparented to PID 1, which in a container may never reap it).
-running() {
-    local state
-    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $state && $state != Z ]]
-}
-
-# After `down`: no pid `up` recorded runs, no process is left in their
-# sessions (each copy runs in its own), and the cluster is stopped.
-check_nothing_left() {
-    local pid pg_dir member
-    for pid in "${PIDS[@]}"; do
-        running "$pid" && fail "process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline")) still runs after down"
-        for member in $(pgrep -s "$pid" || true); do
-            running "$member" && fail "process $member of session $pid still runs after down"
-        done
-    done
-    pg_dir=$STATE/pg
-    [[ -L $pg_dir ]] && pg_dir=$(readlink "$pg_dir")
-    if pgrep -f -- "$pg_dir/data" >/dev/null 2>&1; then
-        fail "PostgreSQL of $pg_dir still runs after down"
-    fi
-    say "nothing left running after down"
-}
-
 # ---------------------------------------------------------------- main
 
 main() {
-    local started=$SECONDS file
+    local started=$SECONDS
     command -v curl >/dev/null || fail "curl not found"
     [[ -x $ROOT/build/bin/pigeon-gateway ]] || fail "build/bin/pigeon-gateway not found: build first"
     trap cleanup EXIT
     trap 'exit 130' INT TERM
     make_work_dir
-    HTTP_PORT=$(free_port_run) || fail "no $REPLICAS free ports between $PORT_FIRST and $PORT_LAST"
+    HTTP_PORT=$(free_port "$PORT_FIRST" "$PORT_LAST" "$REPLICAS") || fail "no $REPLICAS free ports between $PORT_FIRST and $PORT_LAST"
 
     say "scripts/pigeon up -d --replicas $REPLICAS (gateways on $HTTP_PORT and $((HTTP_PORT + 1)))"
     if ! PIGEON_STATE_DIR=$STATE PIGEON_HTTP_PORT=$HTTP_PORT timeout "$DEADLINE_S" \
@@ -195,9 +94,7 @@ main() {
         tail -n 30 "$WORK/up.log" >&2
         fail "up -d --replicas $REPLICAS failed"
     fi
-    for file in "$STATE"/run/*.pid; do
-        [[ -e $file ]] && PIDS+=("$(<"$file")")
-    done
+    read_pids
 
     check_gateways_ready
     check_status
