@@ -104,11 +104,27 @@ static void s_client_ip(gw_http_t *h, struct MHD_Connection *conn, char *out, si
 }
 
 /* Queues `r` (its body is handed to libmicrohttpd) and records the metrics. */
+/* The request is answered: its body and its upload slot are not needed any
+ * more. Freed here rather than when libmicrohttpd completes the request, so
+ * a client that uploads again as soon as it has the answer finds its slot
+ * free (completion comes after the response is written). */
+static void s_release_body(gw_http_t *h, gw_conn_t *st)
+{
+    if (st->media_slot) {
+        atomic_fetch_sub(&h->media_bodies, 1);
+        st->media_slot = false;
+    }
+    free(st->body);
+    st->body = NULL;
+    st->len = st->cap = 0;
+}
+
 static enum MHD_Result s_send(gw_http_t *h, struct MHD_Connection *conn, gw_conn_t *st,
                               const char *method, const char *path, const gw_route_t *route,
                               gw_reply_t *r)
 {
     struct MHD_Response *resp;
+    s_release_body(h, st);
     if (r->stream.read) /* media: read on this worker thread as the socket drains */
         resp = MHD_create_response_from_callback(r->stream.size, GW_MEDIA_BLOCK, r->stream.read,
                                                  r->stream.cls, r->stream.release);
@@ -341,9 +357,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     gw_conn_t *st = *con_cls;
     if (!st)
         return;
-    if (st->media_slot)
-        atomic_fetch_sub(&h->media_bodies, 1);
-    free(st->body);
+    s_release_body(h, st); /* a request that ended unanswered */
     free(st);
     *con_cls = NULL;
     atomic_fetch_sub(&h->inflight, 1);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "media_calls.h"
+#include "metrics_calls.h"
 
 static h_system_t s_sys;
 
@@ -52,6 +53,7 @@ static int s_start(const char *const *env)
 {
     h_system_start(&s_sys, md_services, env);
     mc_wait_router(&s_sys);
+    mx_wait_view(&s_sys, "media", 1, 20000); /* else an upload may meet "unavailable" */
     return 0;
 }
 
