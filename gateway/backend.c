@@ -77,6 +77,11 @@ pc_rpc_client_t *gw_backend_client(gw_backend_t *b, gw_service_t svc)
     return tc->clients[svc];
 }
 
+int gw_backend_deadline_ms(const gw_backend_t *b)
+{
+    return b->deadline_ms;
+}
+
 const char *gw_service_name(gw_service_t svc)
 {
     return svc < GW_SVC_COUNT ? s_names[svc] : "unknown";

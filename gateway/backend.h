@@ -27,6 +27,9 @@ void gw_backend_destroy(gw_backend_t **b);
 /* The calling thread's client for svc; NULL only when out of memory. */
 pc_rpc_client_t *gw_backend_client(gw_backend_t *b, gw_service_t svc);
 
+/* Default budget of a call (PIGEON_RPC_DEADLINE_MS). */
+int gw_backend_deadline_ms(const gw_backend_t *b);
+
 /* Registry name of a service ("auth", "relationship"). */
 const char *gw_service_name(gw_service_t svc);
 

@@ -17,6 +17,7 @@ typedef struct gw_token_cache gw_token_cache_t;
 typedef struct gw_route gw_route_t;
 typedef struct gw_ws gw_ws_t;
 typedef struct gw_static gw_static_t;
+struct json_t;
 
 /* What every request shares: owned by gateway.c, read-only while serving. */
 typedef struct {
@@ -34,6 +35,8 @@ typedef struct gw_request {
     const char *path;           /* decoded path, no query string */
     const char *body;           /* request body (NUL-terminated), may be empty */
     size_t body_len;            /* bytes in body */
+    struct json_t *body_json;   /* body already parsed (WebSocket frames; borrowed), or NULL:
+                                   gw_request_json parses body */
     const char *client_ip;      /* resolved through trusted proxies */
     const char *trace_id;       /* random per request, sent back as X-Request-Id */
     const gw_route_t *route;    /* matched route */

@@ -42,6 +42,8 @@ gw_ws_t *gw_ws_new(const gw_ws_opts_t *o, gw_ctx_t *ctx)
             goto fail;
     if (gw_ws_jobs_start(ws, o->workers) < 0)
         goto fail;
+    if (!(ws->sends = gw_ws_sends_new(ws)))
+        goto fail;
     gw_ws_update_gauge(ws);
     return ws;
 fail:
@@ -249,6 +251,8 @@ void gw_ws_stop(gw_ws_t *ws)
         gw_ws_loop_join(ws->loops[i]);
     if (ws->jobs_cond_ready)
         gw_ws_jobs_stop(ws);
+    if (ws->sends)
+        gw_ws_sends_stop(ws->sends);
 }
 
 void gw_ws_destroy(gw_ws_t **wsp)
@@ -260,6 +264,7 @@ void gw_ws_destroy(gw_ws_t **wsp)
     for (int i = 0; i < ws->nloops; i++)
         gw_ws_loop_destroy(&ws->loops[i]);
     gw_ws_hub_destroy(&ws->hub);
+    gw_ws_sends_destroy(&ws->sends);
     if (ws->jobs_cond_ready) {
         pthread_mutex_destroy(&ws->jobs_lock);
         pthread_cond_destroy(&ws->jobs_cond);

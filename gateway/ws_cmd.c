@@ -77,22 +77,91 @@ char *gw_ws_cmd_send_body(const gw_ws_cmd_t *cmd, size_t *len)
     return s;
 }
 
+json_t *gw_ws_cmd_take_send_body(gw_ws_cmd_t *cmd)
+{
+    json_t *obj = cmd->obj;
+    if (obj)
+        json_object_del(obj, "type");
+    cmd->obj = NULL;
+    cmd->client_msg_id = NULL;
+    return obj;
+}
+
+size_t gw_ws_json_quote(const char *s, char *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    out[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        const char *esc = NULL;
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        default:
+            break;
+        }
+        if (esc) {
+            out[o++] = esc[0];
+            out[o++] = esc[1];
+        } else if (c < 0x20) {
+            memcpy(out + o, "\\u00", 4);
+            out[o + 4] = hex[c >> 4];
+            out[o + 5] = hex[c & 15];
+            o += 6;
+        } else {
+            out[o++] = (char)c; /* UTF-8 as it is: the frame was validated */
+        }
+    }
+    out[o++] = '"';
+    return o;
+}
+
 char *gw_ws_ack_frame(const char *client_msg_id, const char *message_json, size_t len)
 {
-    json_error_t jerr;
-    json_t *msg = json_loadb(message_json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(msg)) {
-        json_decref(msg);
+    static const char head[] = "{\"type\":\"ack\",\"client_msg_id\":";
+    static const char mid[] = ",\"message\":";
+    if (!message_json || len < 2 || message_json[0] != '{' || message_json[len - 1] != '}')
         return NULL;
+    size_t idlen = client_msg_id ? strlen(client_msg_id) : 0;
+    size_t cap = sizeof head - 1 + (client_msg_id ? 6 * idlen + 2 : 4) + sizeof mid - 1 + len + 2;
+    char *f = malloc(cap);
+    if (!f)
+        return NULL;
+    size_t o = sizeof head - 1;
+    memcpy(f, head, o);
+    if (client_msg_id) {
+        o += gw_ws_json_quote(client_msg_id, f + o);
+    } else {
+        memcpy(f + o, "null", 4);
+        o += 4;
     }
-    json_t *f = json_object();
-    json_object_set_new(f, "type", json_string("ack"));
-    json_object_set_new(f, "client_msg_id",
-                        client_msg_id ? json_string(client_msg_id) : json_null());
-    json_object_set_new(f, "message", msg);
-    char *s = pc_json_dump(f);
-    json_decref(f);
-    return s;
+    memcpy(f + o, mid, sizeof mid - 1);
+    o += sizeof mid - 1;
+    memcpy(f + o, message_json, len);
+    o += len;
+    f[o++] = '}';
+    f[o] = '\0';
+    return f;
 }
 
 char *gw_ws_error_frame(const char *client_msg_id, int status, const char *error_json,

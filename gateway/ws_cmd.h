@@ -32,14 +32,26 @@ void gw_ws_cmd_clear(gw_ws_cmd_t *cmd);
 /* The body handed to the message handler: the frame without "type"; malloc'd. */
 char *gw_ws_cmd_send_body(const gw_ws_cmd_t *cmd, size_t *len);
 
+/* The parsed send frame without "type", handed over as the message handler's
+ * body (gw_request_t.body_json): the caller owns the reference, and *cmd no
+ * longer holds the object (nor client_msg_id, which pointed into it). Saves
+ * encoding the body and parsing it again on the worker. */
+json_t *gw_ws_cmd_take_send_body(gw_ws_cmd_t *cmd);
+
 /* {"type":"ack","client_msg_id":...,"message":<message>}; message_json is the
- * handler's answer body. NULL when it is not a JSON object. Caller frees. */
+ * handler's answer body, a compact JSON object, spliced in as it is (no
+ * parse, no re-encoding). NULL when it is not "{...}". Caller frees. */
 char *gw_ws_ack_frame(const char *client_msg_id, const char *message_json, size_t len);
 
 /* {"type":"error","client_msg_id"?...,"error":{"code","message"}}: from an
  * API error body when error_json parses, else from status and message. */
 char *gw_ws_error_frame(const char *client_msg_id, int status, const char *error_json,
                         size_t len, const char *message);
+
+/* s as a JSON string literal (quotes included), escaped as jansson's
+ * compact dump does it, into out (malloc'd by the caller: 6 * strlen + 3
+ * bytes suffice). Returns the bytes written, no NUL. */
+size_t gw_ws_json_quote(const char *s, char *out);
 
 /* /v1/conversations/<percent-encoded cid>/read into out. */
 void gw_ws_read_path(const char *cid, char *out, size_t size);

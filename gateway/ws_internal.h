@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "reply.h"
 #include "request.h"
 #include "ws.h"
 #include "ws_mbox.h"
@@ -19,6 +20,7 @@
 
 typedef struct gw_ws_loop gw_ws_loop_t;
 typedef struct gw_ws_hub gw_ws_hub_t;
+typedef struct gw_ws_sends gw_ws_sends_t;
 
 struct gw_ws {
     gw_ctx_t *ctx;                        /* handlers' shared state (borrowed) */
@@ -42,6 +44,7 @@ struct gw_ws {
     gw_ws_msg_t *jobs_tail;               /* newest job */
     bool jobs_quit;                       /* workers return */
     bool jobs_cond_ready;                 /* jobs_lock and jobs_cond are initialised */
+    gw_ws_sends_t *sends;                 /* the thread running `send` frames (ws_sends.c) */
 };
 
 /* ws_loop.c */
@@ -60,6 +63,19 @@ gw_ws_mbox_t *gw_ws_hub_mbox(gw_ws_hub_t *h);
 int gw_ws_jobs_start(gw_ws_t *ws, int nworkers);
 void gw_ws_jobs_post(gw_ws_t *ws, gw_ws_msg_t *job);
 void gw_ws_jobs_stop(gw_ws_t *ws);
+
+/* The answer of a job's handler as the frame for its socket (ack, error or
+ * NULL); clears out. */
+char *gw_ws_job_frame(const gw_ws_msg_t *j, gw_reply_t *out);
+/* Hands a finished job back to its loop as its DONE message (frame owned). */
+void gw_ws_job_done(gw_ws_t *ws, gw_ws_msg_t *j, char *frame);
+
+/* ws_sends.c: `send` frames without a blocking thread per call. */
+#define GW_WS_SENDS_MAX 4096 /* sends in flight to the router; more wait in order */
+gw_ws_sends_t *gw_ws_sends_new(gw_ws_t *ws);
+void gw_ws_sends_stop(gw_ws_sends_t *q); /* joins the thread; calls out end (503) */
+void gw_ws_sends_destroy(gw_ws_sends_t **q);
+void gw_ws_sends_post(gw_ws_sends_t *q, gw_ws_msg_t *job);
 
 /* Metrics helpers (ws.c). */
 void gw_ws_count_event(gw_ws_t *ws, bool pushed, uint64_t n);

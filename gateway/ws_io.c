@@ -166,7 +166,10 @@ void gw_ws_io_dispatch_job(gw_ws_loop_t *l, gw_ws_sess_t *s)
         s->jobs_tail = NULL;
     s->njobs--;
     s->busy = true;
-    gw_ws_jobs_post(l->ws, j);
+    if (j->job_kind == GW_WS_CMD_SEND && l->ws->sends)
+        gw_ws_sends_post(l->ws->sends, j); /* no thread blocks on it (ws_sends.c) */
+    else
+        gw_ws_jobs_post(l->ws, j);
 }
 
 static int s_error_frame(gw_ws_loop_t *l, gw_ws_sess_t *s, const char *cmid, int status,
@@ -202,12 +205,18 @@ static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
     j->user = s->user;
     j->loop = l->index;
     j->job_kind = (int)cmd.kind;
-    snprintf(j->tag, sizeof j->tag, "%s", s->tag);
-    pc_random_hex(j->trace_id, 16);
+    memcpy(j->tag, s->tag, sizeof j->tag); /* same size, NUL-terminated */
+    char ids[65]; /* trace id and request id from one draw (one getrandom(2)) */
+    pc_random_hex(ids, 32);
+    memcpy(j->trace_id, ids, 32);
+    memcpy(j->request_id, ids + 32, 33);
     if (cmd.client_msg_id)
         j->client_msg_id = strdup(cmd.client_msg_id);
+    bool ok;
     if (cmd.kind == GW_WS_CMD_SEND) {
-        j->text = gw_ws_cmd_send_body(&cmd, &j->text_len);
+        /* The parsed frame itself is handed on: no encoding, no second parse. */
+        j->json = gw_ws_cmd_take_send_body(&cmd);
+        ok = j->json != NULL; /* never NULL for a decoded send */
     } else {
         char path[256], body[64];
         gw_ws_read_path(cmd.conversation_id, path, sizeof path);
@@ -220,8 +229,9 @@ static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
             memcpy(j->text + pl + 1, body, bl + 1);
             j->text_len = pl + bl + 1;
         }
+        ok = j->text != NULL;
     }
-    if (!j->text) {
+    if (!ok) {
         gw_ws_msg_free(j);
         rc = s_error_frame(l, s, cmd.client_msg_id, PC_INTERNAL, "out of memory");
         goto done;
@@ -262,28 +272,62 @@ static int s_frame(gw_ws_loop_t *l, gw_ws_sess_t *s, const ws_event_t *ev)
     }
 }
 
-/* Parses what is buffered; the buffer is freed once every byte is served. */
-void gw_ws_io_input(gw_ws_loop_t *l, gw_ws_sess_t *s)
+/* Serves the frames in in[0..len). Returns the bytes consumed, or -1 when
+ * the socket is gone. Stops early while GW_WS_JOBS_MAX jobs wait. */
+static long s_parse(gw_ws_loop_t *l, gw_ws_sess_t *s, uint8_t *in, size_t len)
 {
     size_t off = 0;
-    uint8_t *in = ws_buf_head(&s->in);
-    size_t len = ws_buf_used(&s->in);
     while (s->state == GW_WS_OPEN && s->njobs < GW_WS_JOBS_MAX) {
         ws_event_t ev;
         size_t n = ws_reader_next(&s->rd, in + off, len - off, &ev);
         if (ev.kind == WS_EV_ERROR) {
             if (s_frame(l, s, &ev) < 0)
-                return;
+                return -1;
             break;
         }
         if (n == 0)
             break;
         off += n;
         if (s_frame(l, s, &ev) < 0 || s->dead)
-            return;
+            return -1;
     }
+    return (long)off;
+}
+
+/* Parses what is buffered; the buffer is freed once every byte is served. */
+void gw_ws_io_input(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    long off = s_parse(l, s, ws_buf_head(&s->in), ws_buf_used(&s->in));
     if (off > 0)
-        ws_buf_consume(&s->in, off);
+        ws_buf_consume(&s->in, (size_t)off);
+}
+
+/* The common case: nothing of this socket is buffered, so its bytes are read
+ * into the loop's scratch buffer and served from there; only an incomplete
+ * frame (or frames left while the job queue is full) is copied to s->in.
+ * Saves a buffer allocation per read. Returns -1 when the socket is gone,
+ * 1 when the caller should read again (the read filled the buffer), else 0. */
+static int s_read_scratch(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    ssize_t n = recv(s->fd, l->scratch, sizeof l->scratch, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        gw_ws_sess_teardown(l, s); /* EOF or reset */
+        return -1;
+    }
+    if (n < 0)
+        return errno == EINTR ? 1 : 0;
+    s->last_rx_ms = pc_mono_ms();
+    long off = s_parse(l, s, l->scratch, (size_t)n);
+    if (off < 0 || s->dead)
+        return -1;
+    if (s->state == GW_WS_OPEN && (size_t)off < (size_t)n &&
+        !ws_buf_append(&s->in, l->scratch + off, (size_t)n - (size_t)off, S_IN_MAX)) {
+        gw_ws_sess_teardown(l, s); /* out of memory (the rest is below S_IN_MAX) */
+        return -1;
+    }
+    /* A short read emptied the socket: epoll (level-triggered) reports the
+     * next bytes, so no recv(2) just to hear EAGAIN. */
+    return (size_t)n == sizeof l->scratch ? 1 : 0;
 }
 
 void gw_ws_io_readable(gw_ws_loop_t *l, gw_ws_sess_t *s)
@@ -293,6 +337,12 @@ void gw_ws_io_readable(gw_ws_loop_t *l, gw_ws_sess_t *s)
             s->paused = true; /* the kernel's buffers push back on the client */
             gw_ws_io_watch(l, s);
             return;
+        }
+        if (s->state == GW_WS_OPEN && ws_buf_used(&s->in) == 0) {
+            int rc = s_read_scratch(l, s);
+            if (rc <= 0)
+                return;
+            continue;
         }
         if (s->state != GW_WS_OPEN)
             ws_buf_clear(&s->in); /* closing: nothing more is served */

@@ -1,17 +1,20 @@
-/* ws_jobs.c - the workers that run WebSocket `send` and `read` frames.
+/* ws_jobs.c - the workers that run WebSocket `read` frames (and `send`
+ * frames when the sends thread, ws_sends.c, is not there).
  *
  * The handlers block on RPC, so they never run on a loop thread. A loop
  * hands a socket's jobs over one at a time (the next one after the answer
- * came back), which keeps one socket's sends in order; different sockets run
- * in parallel on PIGEON_WS_WORKERS threads. Each worker has its own RPC
- * clients (backend.c, per thread). */
+ * came back), which keeps one socket's frames in order; different sockets
+ * run in parallel on PIGEON_WS_WORKERS threads. Each worker has its own RPC
+ * clients (backend.c, per thread). A finished job travels back to its loop
+ * as the DONE message itself (gw_ws_job_done), so no allocation can fail on
+ * the way back. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
 #include "log.h"
-#include "random.h"
 #include "status.h"
 #include "ws_cmd.h"
 #include "ws_internal.h"
@@ -25,39 +28,60 @@ static bool s_success(int status)
 static char *s_run_job(gw_ws_t *ws, gw_ws_msg_t *j)
 {
     bool send = j->job_kind == GW_WS_CMD_SEND;
-    const char *path = send ? "/v1/messages" : j->text;
-    const char *body = send ? j->text : j->text + strlen(j->text) + 1;
+    const char *body = send ? "" : j->text + strlen(j->text) + 1;
     gw_request_t req = {
         .ctx = ws->ctx,
         .method = "POST",
-        .path = path,
+        .path = send ? "/v1/messages" : j->text,
         .body = body,
         .body_len = strlen(body),
+        .body_json = send ? j->json : NULL, /* parsed by the loop (ws_io.c) */
         .client_ip = "websocket",
         .trace_id = j->trace_id,
         .caller_id = j->user,
         .origin = j->tag,
     };
-    pc_random_hex(req.request_id, 16);
+    memcpy(req.request_id, j->request_id, sizeof req.request_id);
     gw_reply_t out = {.status = PC_INTERNAL};
     if (send)
         gw_h_send_message(&req, &out); /* messages.c: which fields of req it reads */
     else
         gw_h_mark_read(&req, &out);
+    return gw_ws_job_frame(j, &out);
+}
+
+char *gw_ws_job_frame(const gw_ws_msg_t *j, gw_reply_t *out)
+{
+    bool send = j->job_kind == GW_WS_CMD_SEND;
     char *frame = NULL;
-    if (s_success(out.status)) {
+    if (s_success(out->status)) {
         if (send) {
-            frame = gw_ws_ack_frame(j->client_msg_id, out.body, out.body_len);
+            frame = gw_ws_ack_frame(j->client_msg_id, out->body, out->body_len);
             if (!frame)
                 frame = gw_ws_error_frame(j->client_msg_id, PC_INTERNAL, NULL, 0,
                                           "malformed answer of the message handler");
         }
     } else {
-        frame = gw_ws_error_frame(send ? j->client_msg_id : NULL, out.status, out.body,
-                                  out.body_len, "request failed");
+        frame = gw_ws_error_frame(send ? j->client_msg_id : NULL, out->status, out->body,
+                                  out->body_len, "request failed");
     }
-    gw_reply_clear(&out);
+    gw_reply_clear(out);
     return frame;
+}
+
+void gw_ws_job_done(gw_ws_t *ws, gw_ws_msg_t *j, char *frame)
+{
+    /* The job message goes back to its loop as the DONE message: no
+     * allocation on the way back, so the socket can never stay busy. */
+    json_decref(j->json);
+    j->json = NULL;
+    free(j->text);
+    free(j->client_msg_id);
+    j->client_msg_id = NULL;
+    j->kind = GW_WS_M_DONE;
+    j->text = frame;
+    j->text_len = frame ? strlen(frame) : 0;
+    gw_ws_mbox_post(gw_ws_loop_mbox(ws->loops[j->loop]), j);
 }
 
 static void *s_worker(void *arg)
@@ -77,17 +101,7 @@ static void *s_worker(void *arg)
             ws->jobs_tail = NULL;
         pthread_mutex_unlock(&ws->jobs_lock);
 
-        char *frame = s_run_job(ws, j);
-        gw_ws_msg_t *done = gw_ws_msg_new(GW_WS_M_DONE);
-        if (done) {
-            done->sock = j->sock;
-            done->text = frame;
-            done->text_len = frame ? strlen(frame) : 0;
-            gw_ws_mbox_post(gw_ws_loop_mbox(ws->loops[j->loop]), done);
-        } else {
-            free(frame); /* the socket stays busy: it is closed by its idle timer at worst */
-        }
-        gw_ws_msg_free(j);
+        gw_ws_job_done(ws, j, s_run_job(ws, j));
     }
 }
 

@@ -1,6 +1,7 @@
 /* ws_mbox.c - mailboxes between the WebSocket threads. */
 #include "ws_mbox.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -42,6 +43,7 @@ void gw_ws_msg_free(gw_ws_msg_t *m)
     if (!m)
         return;
     gw_ws_blob_unref(m->blob);
+    json_decref(m->json);
     free(m->text);
     free(m->client_msg_id);
     free(m);

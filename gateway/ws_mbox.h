@@ -1,9 +1,10 @@
 /* ws_mbox.h - messages between the WebSocket threads.
  *
- * The gateway's WebSocket side has three kinds of threads: the events
+ * The gateway's WebSocket side has four kinds of threads: the events
  * thread (owns the SUB socket and the per-user subscriptions, ws_hub.c), the
- * loop threads (own the client sockets, ws_loop.c) and the workers (run
- * `send`/`read` on the message handlers, ws_jobs.c). None touches another's
+ * loop threads (own the client sockets, ws_loop.c), the sends thread
+ * (`send` frames, asynchronous router calls, ws_sends.c) and the workers
+ * (run `read` on the message handler, ws_jobs.c). None touches another's
  * state: they post gw_ws_msg_t to each other's mailbox, a mutex-guarded list
  * with an eventfd that the owner's poll loop watches. Posting never blocks
  * on the owner and costs one lock and one write(2) when the list was empty. */
@@ -14,6 +15,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct json_t;
 
 /* An encoded server frame shared by every loop it is posted to. */
 typedef struct {
@@ -32,8 +35,9 @@ typedef enum {
     GW_WS_M_READY,   /* -> loop: send ready to socket `sock` */
     GW_WS_M_EVENT,   /* -> loop: blob for every ready socket of `user` but tag `text` */
     GW_WS_M_REVOKE,  /* -> loop: close the sockets of token `hash` */
-    GW_WS_M_JOB,     /* -> workers: run a client's send/read (ws_jobs.c) */
-    GW_WS_M_DONE,    /* -> loop: a job of socket `sock` ended; text = frame or NULL */
+    GW_WS_M_JOB,     /* -> workers (read) or the sends thread (send): a client's frame */
+    GW_WS_M_DONE,    /* -> loop: a job of socket `sock` ended; text = frame or NULL (the
+                        worker turns the JOB message itself into it: no allocation) */
     GW_WS_M_STOP,    /* -> loop: close everything with 1001 */
 } gw_ws_msg_kind_t;
 
@@ -50,9 +54,12 @@ typedef struct gw_ws_msg {
     char *text;               /* owned text (frame, tag, extra bytes); may be NULL */
     size_t text_len;          /* bytes in text */
     int job_kind;             /* JOB: gw_ws_cmd_kind_t */
+    struct json_t *json;      /* JOB send: the parsed body (one reference, owned) */
+    void *owner;              /* JOB at the sends thread: that thread's state (ws_sends.c) */
     char *client_msg_id;      /* JOB: echoed in the answer, owned, may be NULL */
     char tag[96];             /* JOB: origin tag of the socket */
     char trace_id[33];        /* JOB: for the logs and the RPC */
+    char request_id[33];      /* JOB: RPC request id (kept by retries) */
 } gw_ws_msg_t;
 
 gw_ws_msg_t *gw_ws_msg_new(gw_ws_msg_kind_t kind);

@@ -66,6 +66,9 @@ struct gw_ws_loop {
     gw_ws_sess_t *dead;                  /* torn down this turn: epoll may still name them */
     int64_t last_tick_ms;            /* last timer scan */
     int tick_ms;                     /* between timer scans (see s_tick_ms) */
+    /* Reads of a socket with nothing buffered land here (ws_io.c), so a
+     * socket needs no buffer of its own unless a frame is split. */
+    uint8_t scratch[GW_WS_MSG_MAX + WS_HEADER_MAX];
 };
 
 /* ws_loop.c: drops the socket now (libmicrohttpd closes it, the hub forgets

@@ -10,6 +10,7 @@
  * why the first attempt gets half of the deadline when another instance could
  * take a retry. */
 #include "rpc_client.h"
+#include "rpc_client_internal.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -24,35 +25,9 @@
 #include "log.h"
 #include "random.h"
 
-#define S_MAX_INSTANCES 64
-#define S_MAX_ATTEMPTS 3
-/* A DEALER connected this recently may still be handshaking: wait for it
- * briefly instead of answering 503 (the first call after a start-up). */
-#define S_FRESH_MS 500
-
-typedef struct {
-    char instance[64];    /* registry instance id */
-    char endpoint[128];   /* what the DEALER is connected to */
-    void *sock;           /* the DEALER */
-    int64_t connected_at; /* pc_mono_ms() of zmq_connect */
-} s_conn_t;
-
-struct pc_rpc_client {
-    pc_registry_t *reg; /* borrowed */
-    char service[32];   /* target service */
-    int default_deadline_ms;
-    s_conn_t conns[S_MAX_INSTANCES]; /* sorted by instance id */
-    size_t nconns;
-    uint64_t version; /* registry version the conns reflect */
-    bool refreshed;   /* conns were loaded at least once */
-    size_t rr;        /* round-robin cursor */
-    pc_metrics_t *metrics; /* the registry's; may be NULL */
-    char labels[48];       /* service="<service>" */
-};
-
 /* pigeon_rpc_client_calls_total / _retries_total / _failures_total, labelled
  * by target service (and status for calls and failures). */
-static void s_count(pc_rpc_client_t *cli, const char *what, int status)
+void pc_rpc_client_count(pc_rpc_client_t *cli, const char *what, int status)
 {
     if (!cli->metrics)
         return;
@@ -76,7 +51,7 @@ static void s_setint(void *sock, int opt, int value)
     zmq_setsockopt(sock, opt, &value, sizeof value);
 }
 
-static void *s_dealer(const char *endpoint)
+static void *s_dealer(const char *endpoint, bool many)
 {
     void *s = zmq_socket(pc_zmq_context(), ZMQ_DEALER);
     if (!s)
@@ -86,9 +61,11 @@ static void *s_dealer(const char *endpoint)
     s_setint(s, ZMQ_HEARTBEAT_TIMEOUT, 1500);
     s_setint(s, ZMQ_HEARTBEAT_TTL, 1500);
     /* One call in flight per client: a few slots are plenty, and a small
-     * queue keeps late replies from piling up. */
-    s_setint(s, ZMQ_SNDHWM, 16);
-    s_setint(s, ZMQ_RCVHWM, 64);
+     * queue keeps late replies from piling up. An asynchronous client
+     * (rpc_async.c) has many calls out: no limit, its callers bound them
+     * (a full ZMQ_IMMEDIATE pipe would read as "not connected"). */
+    s_setint(s, ZMQ_SNDHWM, many ? 0 : 16);
+    s_setint(s, ZMQ_RCVHWM, many ? 0 : 64);
     s_setint(s, ZMQ_RECONNECT_IVL, 100);
     s_setint(s, ZMQ_RECONNECT_IVL_MAX, 1000);
     s_setint(s, ZMQ_LINGER, 0);
@@ -102,24 +79,24 @@ static void *s_dealer(const char *endpoint)
 
 /* Connects to new instances and closes the ones that left. O(n*m) over a
  * few instances. */
-static void s_refresh(pc_rpc_client_t *cli)
+void pc_rpc_client_refresh(pc_rpc_client_t *cli)
 {
     uint64_t v = pc_registry_version(cli->reg);
     if (cli->refreshed && v == cli->version)
         return;
-    pc_instance_t live[S_MAX_INSTANCES];
-    size_t n = pc_registry_lookup(cli->reg, cli->service, live, S_MAX_INSTANCES);
-    if (n > S_MAX_INSTANCES)
-        n = S_MAX_INSTANCES;
-    s_conn_t next[S_MAX_INSTANCES];
+    pc_instance_t live[PC_RPC_MAX_INSTANCES];
+    size_t n = pc_registry_lookup(cli->reg, cli->service, live, PC_RPC_MAX_INSTANCES);
+    if (n > PC_RPC_MAX_INSTANCES)
+        n = PC_RPC_MAX_INSTANCES;
+    pc_rpc_conn_t next[PC_RPC_MAX_INSTANCES];
     size_t nn = 0;
     for (size_t i = 0; i < n; i++) {
         if (!live[i].rpc[0])
             continue;
-        s_conn_t c;
+        pc_rpc_conn_t c;
         memset(&c, 0, sizeof c);
         for (size_t j = 0; j < cli->nconns; j++) {
-            s_conn_t *old = &cli->conns[j];
+            pc_rpc_conn_t *old = &cli->conns[j];
             if (old->sock && !strcmp(old->instance, live[i].instance) &&
                 !strcmp(old->endpoint, live[i].rpc)) {
                 c = *old;
@@ -130,7 +107,7 @@ static void s_refresh(pc_rpc_client_t *cli)
         if (!c.sock) {
             snprintf(c.instance, sizeof c.instance, "%s", live[i].instance);
             snprintf(c.endpoint, sizeof c.endpoint, "%s", live[i].rpc);
-            c.sock = s_dealer(c.endpoint);
+            c.sock = s_dealer(c.endpoint, cli->many);
             c.connected_at = pc_mono_ms();
             if (!c.sock)
                 continue;
@@ -146,7 +123,8 @@ static void s_refresh(pc_rpc_client_t *cli)
     cli->refreshed = true;
 }
 
-pc_rpc_client_t *pc_rpc_client_new(pc_registry_t *reg, const char *service, int default_deadline_ms)
+static pc_rpc_client_t *s_new(pc_registry_t *reg, const char *service, int default_deadline_ms,
+                              bool many)
 {
     if (!reg || !service || default_deadline_ms <= 0 || sodium_init() < 0)
         return NULL;
@@ -156,13 +134,25 @@ pc_rpc_client_t *pc_rpc_client_new(pc_registry_t *reg, const char *service, int 
     cli->reg = reg;
     snprintf(cli->service, sizeof cli->service, "%s", service);
     cli->default_deadline_ms = default_deadline_ms;
+    cli->many = many;
     /* Each worker thread has its own client: starting every cursor at the
      * first instance would send the first calls of all of them to one copy. */
     cli->rr = randombytes_uniform(1024);
     cli->metrics = pc_registry_metrics(reg);
     snprintf(cli->labels, sizeof cli->labels, "service=\"%s\"", cli->service);
-    s_refresh(cli);
+    pc_rpc_client_refresh(cli);
     return cli;
+}
+
+pc_rpc_client_t *pc_rpc_client_new(pc_registry_t *reg, const char *service, int default_deadline_ms)
+{
+    return s_new(reg, service, default_deadline_ms, false);
+}
+
+pc_rpc_client_t *pc_rpc_client_new_many(pc_registry_t *reg, const char *service,
+                                        int default_deadline_ms)
+{
+    return s_new(reg, service, default_deadline_ms, true);
 }
 
 void pc_rpc_client_destroy(pc_rpc_client_t **clip)
@@ -180,7 +170,7 @@ size_t pc_rpc_client_instances(pc_rpc_client_t *cli)
 {
     if (!cli)
         return 0;
-    s_refresh(cli);
+    pc_rpc_client_refresh(cli);
     return cli->nconns;
 }
 
@@ -193,13 +183,31 @@ void pc_rpc_reply_clear(pc_rpc_reply_t *reply)
     memset(reply, 0, sizeof *reply);
 }
 
-static int s_fail(pc_rpc_reply_t *reply, int status, const char *fmt, const char *service)
+int pc_rpc_reply_fail(pc_rpc_reply_t *reply, int status, const char *fmt, const char *service)
 {
     char msg[160];
     snprintf(msg, sizeof msg, fmt, service);
     reply->status = status;
     reply->error = strdup(msg);
     return status;
+}
+
+void pc_rpc_reply_fill(const Pigeon__Reply *rep, pc_rpc_reply_t *reply)
+{
+    int st = (int)rep->status;
+    reply->status = pc_status_is_known(st) ? st : PC_INTERNAL;
+    if (rep->error_message)
+        reply->error = strdup(rep->error_message);
+    if (rep->has_body && rep->body.len > 0) {
+        reply->body = malloc(rep->body.len);
+        if (reply->body) {
+            memcpy(reply->body, rep->body.data, rep->body.len);
+            reply->body_len = rep->body.len;
+        } else {
+            reply->status = PC_INTERNAL;
+        }
+    }
+    reply->retry_after_s = rep->has_retry_after_s ? rep->retry_after_s : 0;
 }
 
 /* Throws away whatever is waiting on a DEALER (late replies of old calls). */
@@ -227,20 +235,7 @@ static bool s_take_reply(void *sock, const char *request_id, pc_rpc_reply_t *rep
             continue;
         if (!strcmp(rep->request_id, request_id)) {
             found = true;
-            int st = (int)rep->status;
-            reply->status = pc_status_is_known(st) ? st : PC_INTERNAL;
-            if (rep->error_message)
-                reply->error = strdup(rep->error_message);
-            if (rep->has_body && rep->body.len > 0) {
-                reply->body = malloc(rep->body.len);
-                if (reply->body) {
-                    memcpy(reply->body, rep->body.data, rep->body.len);
-                    reply->body_len = rep->body.len;
-                } else {
-                    reply->status = PC_INTERNAL;
-                }
-            }
-            reply->retry_after_s = rep->has_retry_after_s ? rep->retry_after_s : 0;
+            pc_rpc_reply_fill(rep, reply);
         }
         pc_envelope_free_reply(&rep);
     }
@@ -271,7 +266,7 @@ static int s_send_next(pc_rpc_client_t *cli, Pigeon__Request *env, int64_t deadl
             return (int)i;
         }
         /* EAGAIN: not connected (ZMQ_IMMEDIATE) or full; try the next one. */
-        if (cli->conns[i].connected_at + S_FRESH_MS > pc_mono_ms())
+        if (cli->conns[i].connected_at + PC_RPC_FRESH_MS > pc_mono_ms())
             tried[i] = false; /* may just be handshaking: allowed again below */
     }
     return -1;
@@ -281,15 +276,15 @@ static int s_send_next(pc_rpc_client_t *cli, Pigeon__Request *env, int64_t deadl
  * take a message. True when one can. */
 static bool s_wait_fresh(pc_rpc_client_t *cli, const bool *tried, int64_t deadline)
 {
-    zmq_pollitem_t items[S_MAX_INSTANCES];
+    zmq_pollitem_t items[PC_RPC_MAX_INSTANCES];
     int n = 0;
     int64_t until = deadline;
     for (size_t i = 0; i < cli->nconns; i++) {
         if (tried[i])
             continue;
         items[n++] = (zmq_pollitem_t){cli->conns[i].sock, 0, ZMQ_POLLOUT, 0};
-        if (cli->conns[i].connected_at + S_FRESH_MS < until)
-            until = cli->conns[i].connected_at + S_FRESH_MS;
+        if (cli->conns[i].connected_at + PC_RPC_FRESH_MS < until)
+            until = cli->conns[i].connected_at + PC_RPC_FRESH_MS;
     }
     int64_t wait = until - pc_mono_ms();
     if (n == 0 || wait <= 0)
@@ -305,7 +300,7 @@ static bool s_await(pc_rpc_client_t *cli, const int *sent, int nsent, const char
         int64_t wait = until - pc_mono_ms();
         if (wait <= 0)
             return false;
-        zmq_pollitem_t items[S_MAX_ATTEMPTS];
+        zmq_pollitem_t items[PC_RPC_MAX_ATTEMPTS];
         for (int k = 0; k < nsent; k++)
             items[k] = (zmq_pollitem_t){cli->conns[sent[k]].sock, 0, ZMQ_POLLIN, 0};
         int rc = zmq_poll(items, nsent, (long)wait);
@@ -321,39 +316,41 @@ static bool s_await(pc_rpc_client_t *cli, const int *sent, int nsent, const char
 static int s_call(pc_rpc_client_t *cli, Pigeon__Request *env, int64_t deadline,
                   pc_rpc_reply_t *reply)
 {
-    bool tried[S_MAX_INSTANCES] = {false};
-    int sent[S_MAX_ATTEMPTS];
+    bool tried[PC_RPC_MAX_INSTANCES] = {false};
+    int sent[PC_RPC_MAX_ATTEMPTS];
     int nsent = 0;
-    while (nsent < S_MAX_ATTEMPTS) {
+    while (nsent < PC_RPC_MAX_ATTEMPTS) {
         int i = s_send_next(cli, env, deadline, tried);
         if (i < 0 && nsent == 0 && s_wait_fresh(cli, tried, deadline))
             continue;
         if (i < 0)
             break;
         if (nsent > 0)
-            s_count(cli, "retry", 0);
+            pc_rpc_client_count(cli, "retry", 0);
         sent[nsent++] = i;
         /* Another instance could take a retry: give this one half of what is left. */
         size_t untried = 0;
         for (size_t k = 0; k < cli->nconns; k++)
             untried += !tried[k];
         int64_t now = pc_mono_ms();
-        int64_t until = (untried && nsent < S_MAX_ATTEMPTS) ? now + (deadline - now) / 2 : deadline;
+        int64_t until =
+            (untried && nsent < PC_RPC_MAX_ATTEMPTS) ? now + (deadline - now) / 2 : deadline;
         if (s_await(cli, sent, nsent, env->request_id, until, reply))
             return reply->status;
         if (pc_mono_ms() >= deadline)
             break;
     }
     if (nsent == 0) {
-        s_count(cli, "failure", PC_UNAVAILABLE);
-        return s_fail(reply, PC_UNAVAILABLE, "service \"%s\" is unavailable", cli->service);
+        pc_rpc_client_count(cli, "failure", PC_UNAVAILABLE);
+        return pc_rpc_reply_fail(reply, PC_UNAVAILABLE, "service \"%s\" is unavailable",
+                                 cli->service);
     }
     /* Whatever time is left goes to the instances already asked. */
     if (s_await(cli, sent, nsent, env->request_id, deadline, reply))
         return reply->status;
-    s_count(cli, "failure", PC_DEADLINE_EXCEEDED);
-    return s_fail(reply, PC_DEADLINE_EXCEEDED, "service \"%s\" did not answer in time",
-                  cli->service);
+    pc_rpc_client_count(cli, "failure", PC_DEADLINE_EXCEEDED);
+    return pc_rpc_reply_fail(reply, PC_DEADLINE_EXCEEDED, "service \"%s\" did not answer in time",
+                             cli->service);
 }
 
 int pc_rpc_call(pc_rpc_client_t *cli, const pc_rpc_opts_t *opts, const char *method,
@@ -385,18 +382,19 @@ int pc_rpc_call(pc_rpc_client_t *cli, const pc_rpc_opts_t *opts, const char *met
     if (req) {
         size_t n = protobuf_c_message_get_packed_size(req);
         if (n > PC_ENVELOPE_MAX_BYTES)
-            return s_fail(reply, PC_PAYLOAD_TOO_LARGE, "request to \"%s\" is too large",
-                          cli->service);
+            return pc_rpc_reply_fail(reply, PC_PAYLOAD_TOO_LARGE, "request to \"%s\" is too large",
+                                     cli->service);
         body = malloc(n + 1);
         if (!body)
-            return s_fail(reply, PC_INTERNAL, "out of memory calling \"%s\"", cli->service);
+            return pc_rpc_reply_fail(reply, PC_INTERNAL, "out of memory calling \"%s\"",
+                                     cli->service);
         env.has_body = 1;
         env.body.data = body;
         env.body.len = protobuf_c_message_pack(req, body);
     }
-    s_refresh(cli);
+    pc_rpc_client_refresh(cli);
     int st = s_call(cli, &env, deadline, reply);
-    s_count(cli, "call", st);
+    pc_rpc_client_count(cli, "call", st);
     free(body);
     return st;
 }

@@ -322,6 +322,72 @@ static void test_client_frame_decoder(void **state)
     gw_ws_cmd_clear(&c);
 }
 
+/* The ack frame is spliced from the handler's body; it must read exactly as
+ * the jansson-built frame it replaces. */
+static char *s_ack_by_jansson(const char *cmid, const char *message_json)
+{
+    json_t *f = json_object();
+    json_object_set_new(f, "type", json_string("ack"));
+    json_object_set_new(f, "client_msg_id", cmid ? json_string(cmid) : json_null());
+    json_object_set_new(f, "message", json_loads(message_json, 0, NULL));
+    char *s = json_dumps(f, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(f);
+    return s;
+}
+
+static void test_ack_frame_spliced(void **state)
+{
+    (void)state;
+    const char *msg = "{\"id\":\"m1\",\"seq\":3,\"text\":\"hi \\\"you\\\"\",\"to\":{\"user_id\":2}}";
+    const char *ids[] = {"c1", "", "quote\" back\\slash", "tab\tnl\ncr\rbs\bff\f", "\x01\x1f\x7f",
+                         "caf\xc3\xa9 \xe2\x82\xac /slash", NULL};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char *got = gw_ws_ack_frame(ids[i], msg, strlen(msg));
+        char *want = s_ack_by_jansson(ids[i], msg);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+    }
+    assert_null(gw_ws_ack_frame("c1", "[1]", 3));
+    assert_null(gw_ws_ack_frame("c1", "", 0));
+    assert_null(gw_ws_ack_frame("c1", "{", 1));
+}
+
+static void test_json_quote_matches_jansson(void **state)
+{
+    (void)state;
+    char in[2] = {0, 0}, out[16];
+    for (int c = 1; c < 0x80; c++) {
+        in[0] = (char)c;
+        size_t n = gw_ws_json_quote(in, out);
+        json_t *v = json_string(in);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(out, want, n);
+        free(want);
+        json_decref(v);
+    }
+}
+
+static void test_send_body_handed_over(void **state)
+{
+    (void)state;
+    gw_ws_cmd_t c;
+    char err[256] = "";
+    const char *send = "{\"type\":\"send\",\"client_msg_id\":\"c9\",\"kind\":\"text\",\"text\":\"x\"}";
+    assert_int_equal(gw_ws_cmd_decode(send, strlen(send), &c, err, sizeof err), 0);
+    json_t *body = gw_ws_cmd_take_send_body(&c);
+    assert_non_null(body);
+    assert_null(c.obj);
+    assert_null(c.client_msg_id);
+    assert_null(json_object_get(body, "type"));
+    assert_string_equal(json_string_value(json_object_get(body, "client_msg_id")), "c9");
+    assert_string_equal(json_string_value(json_object_get(body, "text")), "x");
+    gw_ws_cmd_clear(&c); /* nothing left to free: the body is ours */
+    json_decref(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +403,9 @@ int main(void)
         cmocka_unit_test(test_server_frame_header),
         cmocka_unit_test(test_sha1_and_accept_key),
         cmocka_unit_test(test_client_frame_decoder),
+        cmocka_unit_test(test_ack_frame_spliced),
+        cmocka_unit_test(test_json_quote_matches_jansson),
+        cmocka_unit_test(test_send_body_handed_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
