@@ -48,11 +48,9 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t errlen)
     if (pc_env_int("PIGEON_WS_LOOPS", 2, 1, 64, &v, err, errlen) < 0)
         goto fail;
     cfg->ws_loops = (int)v;
-    /* Each worker holds one WebSocket send or read while its RPC is out, so
-     * the workers bound the sends in flight: 8 held pairs at 4,429 msgs/s
-     * where 64 reach 5,551 (docs/BENCHMARKS.md). A worker is a thread with
-     * its own RPC sockets, some 100 KiB. */
-    if (pc_env_int("PIGEON_WS_WORKERS", 64, 1, 256, &v, err, errlen) < 0)
+    /* WebSocket `read` frames only (sends go through ws_sends.c without a
+     * thread each); a worker holds one frame while its call is out. */
+    if (pc_env_int("PIGEON_WS_WORKERS", 8, 1, 256, &v, err, errlen) < 0)
         goto fail;
     cfg->ws_workers = (int)v;
     if (pc_env_int("PIGEON_WS_PING_MS", 30000, 100, 3600000, &v, err, errlen) < 0)

@@ -20,7 +20,7 @@ typedef struct {
     int token_cache_ms;         /* PIGEON_TOKEN_CACHE_MS, default and max 10000; 0 disables */
     size_t token_cache_entries; /* PIGEON_TOKEN_CACHE_ENTRIES, default 65536 */
     int ws_loops;               /* PIGEON_WS_LOOPS: WebSocket epoll threads, default 2 */
-    int ws_workers;             /* PIGEON_WS_WORKERS: send/read workers, default 64 */
+    int ws_workers;             /* PIGEON_WS_WORKERS: read-frame workers, default 8 */
     int ws_ping_ms;             /* PIGEON_WS_PING_MS: server ping interval, default 30000 */
     int ws_idle_ms;             /* PIGEON_WS_IDLE_MS: silence before a drop, default 90000 */
     int ws_ready_ms;            /* PIGEON_WS_READY_MS: ready deadline, default 2000 */
