@@ -130,6 +130,8 @@ static void *s_run(void *arg)
         pc_event_t e;
         while (pc_subscriber_recv(sub, &e) == 1)
             s_deliver(ev, &e);
+        if (ev->ws) /* one post per loop for the whole drain */
+            gw_ws_events_flush(ev->ws);
     }
     pc_sub_follow_destroy(&follow);
     pc_subscriber_destroy(&sub);

@@ -70,6 +70,9 @@ void gw_ws_events_pump(gw_ws_t *ws, pc_subscriber_t *sub, int64_t now_ms);
 void gw_ws_events_publishers(gw_ws_t *ws, char (*ids)[64], size_t n, int64_t now_ms);
 /* A "u:<id>/" event or marker. */
 void gw_ws_events_deliver(gw_ws_t *ws, const pc_event_t *e, int64_t now_ms);
+/* Posts the event messages gathered by gw_ws_events_deliver to the loops;
+ * after each drain of the SUB socket. */
+void gw_ws_events_flush(gw_ws_t *ws);
 /* Milliseconds until the next ready deadline (at most max_ms). */
 int gw_ws_events_timeout(gw_ws_t *ws, int64_t now_ms, int max_ms);
 

@@ -9,7 +9,14 @@
  * ready deadline, then every socket waiting on it gets READY. A socket of a
  * user whose subscription is already confirmed gets READY at once. Events
  * are encoded into a WebSocket frame once and posted to each loop that holds
- * sockets of the user. Users are in a chained hash table: O(1) per event. */
+ * sockets of the user. Users are in a chained hash table: O(1) per event.
+ *
+ * A group message arrives as one event per member with the same payload:
+ * the frame of the previous event is kept and shared by reference when the
+ * next payload is the same bytes (one memcmp instead of a UTF-8 check, an
+ * allocation and a copy per member). Event messages are gathered per loop
+ * and posted when the drain ends (gw_ws_events_flush) or GW_WS_BATCH_MAX
+ * are waiting: one lock and one wake-up per loop and drain, not per event. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,9 @@
 
 #define S_BUCKETS 4096
 #define S_MAX_PUBS 64
+/* Event messages gathered before a post at most: bounds the wait of the
+ * first one while a long drain goes on. */
+#define GW_WS_BATCH_MAX 512
 
 typedef struct {
     uint64_t sock; /* socket id */
@@ -50,6 +60,10 @@ struct gw_ws_hub {
     size_t npending;              /* users waiting for markers */
     char pubs[S_MAX_PUBS][64];    /* live publisher instance ids */
     size_t npubs;                 /* entries in pubs */
+    gw_ws_batch_t *batches;       /* per loop: event messages not posted yet */
+    size_t nbatched;              /* messages in all batches */
+    gw_ws_blob_t *last;           /* frame of the last event (one reference), or NULL */
+    size_t last_hdr;              /* bytes of last's WebSocket header */
 };
 
 gw_ws_hub_t *gw_ws_hub_new(gw_ws_t *ws)
@@ -58,7 +72,9 @@ gw_ws_hub_t *gw_ws_hub_new(gw_ws_t *ws)
     if (!h)
         return NULL;
     h->ws = ws;
-    if (gw_ws_mbox_init(&h->mbox) < 0) {
+    h->batches = calloc((size_t)ws->nloops, sizeof *h->batches);
+    if (!h->batches || gw_ws_mbox_init(&h->mbox) < 0) {
+        free(h->batches);
         free(h);
         return NULL;
     }
@@ -84,6 +100,10 @@ void gw_ws_hub_destroy(gw_ws_hub_t **hp)
             s_user_free(u);
         }
     gw_ws_mbox_clear(&h->mbox);
+    for (int l = 0; l < h->ws->nloops; l++)
+        gw_ws_batch_clear(&h->batches[l]);
+    free(h->batches);
+    gw_ws_blob_unref(h->last);
     free(h);
     *hp = NULL;
 }
@@ -111,6 +131,8 @@ static void s_post_ready(gw_ws_hub_t *h, uint64_t sock, int loop)
     gw_ws_msg_t *m = gw_ws_msg_new(GW_WS_M_READY);
     if (!m)
         return;
+    if (h->nbatched > 0) /* events gathered before it stay before it */
+        gw_ws_events_flush(h->ws);
     m->sock = sock;
     gw_ws_mbox_post(gw_ws_loop_mbox(h->ws->loops[loop]), m);
 }
@@ -275,6 +297,29 @@ static void s_marker(gw_ws_hub_t *h, s_user_t *u, const char *from, int64_t now)
     (void)now;
 }
 
+/* The frame of event e, shared with the previous event when its payload is
+ * the same bytes (then already known to be UTF-8). NULL when e is not
+ * UTF-8 text (dropped, with a warning) or memory ran out. */
+static gw_ws_blob_t *s_frame(gw_ws_hub_t *h, const pc_event_t *e)
+{
+    gw_ws_blob_t *b = h->last;
+    if (b && b->len == h->last_hdr + e->payload_len &&
+        memcmp(b->data + h->last_hdr, e->payload, e->payload_len) == 0)
+        return b;
+    ws_utf8_t check = {0};
+    if (!ws_utf8_feed(&check, (const uint8_t *)e->payload, e->payload_len) || !ws_utf8_done(&check)) {
+        pc_warn("dropped an event for a user that is not UTF-8 text");
+        return NULL;
+    }
+    b = gw_ws_blob_new(WS_OP_TEXT, e->payload, e->payload_len);
+    if (!b)
+        return NULL;
+    gw_ws_blob_unref(h->last);
+    h->last = b; /* the hub's reference; each message takes one more */
+    h->last_hdr = b->len - e->payload_len;
+    return b;
+}
+
 void gw_ws_events_deliver(gw_ws_t *ws, const pc_event_t *e, int64_t now_ms)
 {
     gw_ws_hub_t *h = ws->hub;
@@ -288,12 +333,7 @@ void gw_ws_events_deliver(gw_ws_t *ws, const pc_event_t *e, int64_t now_ms)
         s_marker(h, u, e->marker_from, now_ms);
         return;
     }
-    ws_utf8_t check = {0};
-    if (!ws_utf8_feed(&check, (const uint8_t *)e->payload, e->payload_len) || !ws_utf8_done(&check)) {
-        pc_warn("dropped an event for user %" PRId64 " that is not UTF-8 text", id);
-        return;
-    }
-    gw_ws_blob_t *blob = gw_ws_blob_new(WS_OP_TEXT, e->payload, e->payload_len);
+    gw_ws_blob_t *blob = s_frame(h, e);
     if (!blob) {
         gw_ws_count_event(ws, false, 1);
         return;
@@ -311,9 +351,21 @@ void gw_ws_events_deliver(gw_ws_t *ws, const pc_event_t *e, int64_t now_ms)
         atomic_fetch_add(&blob->refs, 1);
         if (e->except)
             m->text = strdup(e->except);
-        gw_ws_mbox_post(gw_ws_loop_mbox(ws->loops[l]), m);
+        gw_ws_batch_add(&h->batches[l], m);
+        h->nbatched++;
     }
-    gw_ws_blob_unref(blob);
+    if (h->nbatched >= GW_WS_BATCH_MAX)
+        gw_ws_events_flush(ws);
+}
+
+void gw_ws_events_flush(gw_ws_t *ws)
+{
+    gw_ws_hub_t *h = ws->hub;
+    for (int l = 0; l < ws->nloops; l++)
+        gw_ws_batch_post(&h->batches[l], gw_ws_loop_mbox(ws->loops[l]));
+    h->nbatched = 0;
+    gw_ws_blob_unref(h->last); /* the loops hold their own references */
+    h->last = NULL;
 }
 
 int gw_ws_events_timeout(gw_ws_t *ws, int64_t now_ms, int max_ms)

@@ -114,6 +114,38 @@ int gw_ws_io_send_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, si
     return rc;
 }
 
+int gw_ws_io_queue_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, size_t n)
+{
+    if (s->state != GW_WS_OPEN)
+        return 0;
+    if (ws_buf_used(&s->out) + n > GW_WS_OUT_MAX)
+        return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
+    if (!ws_buf_append(&s->out, frame, n, GW_WS_OUT_MAX)) {
+        gw_ws_sess_teardown(l, s); /* out of memory: within the limit by the check above */
+        return -1;
+    }
+    if (!s->dirty) {
+        s->dirty = true;
+        s->next_dirty = l->dirty;
+        l->dirty = s;
+    }
+    return 0;
+}
+
+void gw_ws_io_flush_dirty(gw_ws_loop_t *l)
+{
+    gw_ws_sess_t *s = l->dirty;
+    l->dirty = NULL;
+    while (s) { /* torn-down sessions stay in memory until the end of the turn */
+        gw_ws_sess_t *next = s->next_dirty;
+        s->dirty = false;
+        s->next_dirty = NULL;
+        if (!s->dead)
+            gw_ws_io_flush(l, s);
+        s = next;
+    }
+}
+
 int gw_ws_io_send(gw_ws_loop_t *l, gw_ws_sess_t *s, uint8_t opcode, const void *p, size_t n)
 {
     uint8_t hdr[10];

@@ -74,22 +74,59 @@ void gw_ws_mbox_clear(gw_ws_mbox_t *mb)
     pthread_mutex_destroy(&mb->lock);
 }
 
-void gw_ws_mbox_post(gw_ws_mbox_t *mb, gw_ws_msg_t *m)
+/* Appends the chain head..tail; wakes the owner when the list was empty. */
+static void s_post_chain(gw_ws_mbox_t *mb, gw_ws_msg_t *head, gw_ws_msg_t *tail)
 {
-    m->next = NULL;
+    tail->next = NULL;
     pthread_mutex_lock(&mb->lock);
     int was_empty = mb->head == NULL;
     if (mb->tail)
-        mb->tail->next = m;
+        mb->tail->next = head;
     else
-        mb->head = m;
-    mb->tail = m;
+        mb->head = head;
+    mb->tail = tail;
     pthread_mutex_unlock(&mb->lock);
     if (was_empty) {
         uint64_t one = 1;
         ssize_t n = write(mb->efd, &one, sizeof one);
         (void)n; /* a full counter is still readable: nothing is lost */
     }
+}
+
+void gw_ws_mbox_post(gw_ws_mbox_t *mb, gw_ws_msg_t *m)
+{
+    s_post_chain(mb, m, m);
+}
+
+void gw_ws_batch_add(gw_ws_batch_t *b, gw_ws_msg_t *m)
+{
+    m->next = NULL;
+    if (b->tail)
+        b->tail->next = m;
+    else
+        b->head = m;
+    b->tail = m;
+    b->n++;
+}
+
+void gw_ws_batch_post(gw_ws_batch_t *b, gw_ws_mbox_t *mb)
+{
+    if (b->head)
+        s_post_chain(mb, b->head, b->tail);
+    b->head = b->tail = NULL;
+    b->n = 0;
+}
+
+void gw_ws_batch_clear(gw_ws_batch_t *b)
+{
+    gw_ws_msg_t *m = b->head;
+    while (m) {
+        gw_ws_msg_t *next = m->next;
+        gw_ws_msg_free(m);
+        m = next;
+    }
+    b->head = b->tail = NULL;
+    b->n = 0;
 }
 
 gw_ws_msg_t *gw_ws_mbox_take(gw_ws_mbox_t *mb)

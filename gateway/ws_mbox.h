@@ -77,6 +77,22 @@ int gw_ws_mbox_init(gw_ws_mbox_t *mb);
 void gw_ws_mbox_clear(gw_ws_mbox_t *mb);
 /* Takes ownership of m. */
 void gw_ws_mbox_post(gw_ws_mbox_t *mb, gw_ws_msg_t *m);
+
+/* Messages gathered for one mailbox and posted together: one lock and at
+ * most one write(2) for the lot instead of one per message, and the owner
+ * wakes once for them (the events thread gathers a whole drain of events). */
+typedef struct {
+    gw_ws_msg_t *head; /* oldest */
+    gw_ws_msg_t *tail; /* newest */
+    size_t n;          /* messages gathered */
+} gw_ws_batch_t;
+
+/* Appends m (ownership moves to the batch). */
+void gw_ws_batch_add(gw_ws_batch_t *b, gw_ws_msg_t *m);
+/* Posts everything gathered, in order, and empties the batch. */
+void gw_ws_batch_post(gw_ws_batch_t *b, gw_ws_mbox_t *mb);
+/* Frees what was gathered and not posted. */
+void gw_ws_batch_clear(gw_ws_batch_t *b);
 /* Everything queued, oldest first (the caller owns the list); resets the eventfd. */
 gw_ws_msg_t *gw_ws_mbox_take(gw_ws_mbox_t *mb);
 

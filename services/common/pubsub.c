@@ -275,6 +275,57 @@ int pc_pub_send(pc_pub_sender_t *s, const char *topic, const void *payload, size
     return 0;
 }
 
+/* "u:<id>/" into buf (at least 24 bytes); returns its length. */
+static size_t s_user_topic(char *buf, int64_t id)
+{
+    char digits[20];
+    size_t n = 0;
+    uint64_t v = id < 0 ? 0 : (uint64_t)id;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    buf[0] = 'u';
+    buf[1] = ':';
+    for (size_t i = 0; i < n; i++)
+        buf[2 + i] = digits[n - 1 - i];
+    buf[2 + n] = '/';
+    buf[3 + n] = '\0';
+    return 3 + n;
+}
+
+size_t pc_pub_send_users(pc_pub_sender_t *s, const int64_t *users, size_t n, int64_t skip,
+                         const void *payload, size_t len)
+{
+    zmq_msg_t base;
+    if (!s || zmq_msg_init_size(&base, len) != 0)
+        return n;
+    memcpy(zmq_msg_data(&base), payload, len);
+    size_t dropped = 0;
+    char topic[32];
+    for (size_t i = 0; i < n; i++) {
+        if (users[i] == skip && skip != 0)
+            continue;
+        size_t tlen = s_user_topic(topic, users[i]);
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_copy(&m, &base); /* a reference, not a copy of the bytes */
+        if (zmq_send(s->push, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            dropped++;
+            continue;
+        }
+        if (zmq_msg_send(&m, s->push, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            dropped++;
+        }
+    }
+    zmq_msg_close(&base);
+    if (dropped > 0)
+        s_count(s->metrics, "pigeon_events_dropped_total",
+                "Events dropped because the publisher queue was full", (uint64_t)dropped);
+    return dropped;
+}
+
 char *pc_pub_payload_except(const void *payload, size_t len, const char *origin, size_t *out_len)
 {
     size_t olen = strlen(origin);

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "metrics.h"
 
@@ -50,6 +51,12 @@ int pc_pub_send(pc_pub_sender_t *s, const char *topic, const void *payload, size
  * plain pc_pub_send. */
 int pc_pub_send_except(pc_pub_sender_t *s, const char *topic, const void *payload, size_t len,
                        const char *origin);
+/* pc_pub_send of one payload to "u:<id>/" of every user in users but skip
+ * (0: none): the payload is copied once and shared by reference between the
+ * messages (a group message to 500 members costs one allocation, not 500).
+ * Returns how many were dropped. */
+size_t pc_pub_send_users(pc_pub_sender_t *s, const int64_t *users, size_t n, int64_t skip,
+                         const void *payload, size_t len);
 /* The payload pc_pub_send_except sends: malloc'd, its length in *out_len. */
 char *pc_pub_payload_except(const void *payload, size_t len, const char *origin, size_t *out_len);
 

@@ -14,8 +14,9 @@
  *    function publishes the events and answers the deferred RPC call
  *    (pc_deferred_reply). So a batch is as large as the sends in flight,
  *    not as the worker pool.
- *  - router_batch_submit (group sends, which may need the worker's
- *    connection and clients again after a refusal): blocks until done.
+ *  - router_batch_submit (a group send whose membership the router has not
+ *    applied yet, which may need the worker's connection and clients again
+ *    after a refusal): blocks until done. Other group sends are enqueued.
  * The queue is bounded (ROUTER_BATCH_QUEUE_FACTOR batches): a worker that
  * finds it full waits, which pushes back through the RPC broker.
  *

@@ -11,8 +11,9 @@
  * resend (200 with the stored message, 409 for a different one). The
  * answers are those of DESIGN.md's order (resend lookup before permission):
  * a send refused by permission or media looks the key up before answering
- * the refusal. Group sends (router_handlers_group.c) keep the lookup first
- * and wait for their commit. No transaction is held across a network call. */
+ * the refusal. Group sends (router_handlers_group.c) are deferred the same
+ * way once the router's own periods show the membership open. No
+ * transaction is held across a network call. */
 #include <stdlib.h>
 #include <string.h>
 

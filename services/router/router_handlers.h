@@ -81,6 +81,10 @@ void router_group_pump(pc_call_t *call);
  * u:<actor>/ except origin; encoded once. */
 void router_publish_group(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
                           const router_ginfo_t *info, int64_t actor, const char *origin);
+/* The same from a thread of the router's own (the committer), through its
+ * publisher sender; pub NULL drops the events. */
+void router_publish_group_pub(pc_pub_sender_t *pub, const char *type, const Pigeon__Msg__Message *m,
+                              const router_ginfo_t *info, int64_t actor, const char *origin);
 
 /* --- shared helpers (router_events.c) --- */
 

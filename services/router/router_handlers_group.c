@@ -146,6 +146,27 @@ void router_publish_group(pc_call_t *call, const char *type, const Pigeon__Msg__
     free(frame);
 }
 
+void router_publish_group_pub(pc_pub_sender_t *pub, const char *type, const Pigeon__Msg__Message *m,
+                              const router_ginfo_t *info, int64_t actor, const char *origin)
+{
+    if (pub == NULL)
+        return;
+    char *frame = pc_api_frame(type, "message", pc_api_message(m));
+    if (frame == NULL) {
+        pc_warn("could not encode %s event", type);
+        return;
+    }
+    size_t len = strlen(frame);
+    /* One frame for every member, shared by reference: O(members) sends,
+     * one copy of the bytes. */
+    if (info != NULL)
+        pc_pub_send_users(pub, info->roster->user_ids, info->roster->n_user_ids, actor, frame, len);
+    char topic[32];
+    snprintf(topic, sizeof topic, "u:%lld/", (long long)actor);
+    pc_pub_send_except(pub, topic, frame, len, origin);
+    free(frame);
+}
+
 /* PC_OK when me may post now (the roster says a member, not muted, the
  * group not dismissed); otherwise the answer given. *info on PC_OK. */
 static int s_may_post(pc_call_t *call, int64_t me, int64_t group_id, router_ginfo_t **info)
@@ -238,22 +259,197 @@ static int s_store(pc_call_t *call, const router_send_row_t *send, router_msg_ro
     return st;
 }
 
+/* A group send waiting for its batch: what the committer's thread needs to
+ * publish and answer it (the request is freed when the handler returns).
+ * One allocation: the strings follow the struct. */
+typedef struct {
+    router_send_row_t row;       /* what the committer stores; points into the copies */
+    char cid[ROUTER_CID_MAX];    /* conversation id */
+    const char *origin;          /* the sending socket's tag, or NULL */
+    Pigeon__Media__Media *media; /* the media object of an image/voice message (owned) */
+    router_groups_t *groups;     /* the cache info belongs to */
+    router_ginfo_t *info;        /* the roster of the fan-out (one reference) */
+    pc_deferred_t *reply;        /* the deferred call */
+} s_gpending_t;
+
+static char *s_put(char **at, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *out = memcpy(*at, s, n);
+    *at += n;
+    return out;
+}
+
+static s_gpending_t *s_gpending_new(int64_t me, const char *cid,
+                                    const Pigeon__Msg__SendRequest *req, const char *request_id)
+{
+    const char *strs[] = {req->client_msg_id, req->kind, req->text, request_id, req->origin};
+    size_t extra = 0;
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        extra += strs[i] ? strlen(strs[i]) + 1 : 0;
+    s_gpending_t *p = calloc(1, sizeof *p + extra);
+    if (p == NULL)
+        return NULL;
+    char *at = (char *)(p + 1);
+    snprintf(p->cid, sizeof p->cid, "%s", cid);
+    p->row = (router_send_row_t){.sender = me,
+                                 .cid = p->cid,
+                                 .is_group = true,
+                                 .client_msg_id = s_put(&at, req->client_msg_id),
+                                 .kind = s_put(&at, req->kind),
+                                 .text = s_put(&at, req->text),
+                                 .has_media = req->has_media_id,
+                                 .media_id = req->media_id,
+                                 .request_id = s_put(&at, request_id)};
+    p->origin = s_put(&at, req->origin);
+    return p;
+}
+
+static void s_gpending_free(s_gpending_t *p)
+{
+    if (p->media != NULL)
+        protobuf_c_message_free_unpacked(&p->media->base, NULL);
+    router_ginfo_release(p->groups, &p->info);
+    free(p);
+}
+
+/* Not inserted: a concurrent send with this client_msg_id won (the resend
+ * answer, on the committer's connection), or the send guard found no open
+ * period - the membership ended after the worker saw it open: 403. */
+static void s_gsent_again(s_gpending_t *p, const router_batch_result_t *r)
+{
+    router_msg_row_t row;
+    bool found = false, same_request = false;
+    const router_send_row_t *s = &p->row;
+    int st = router_store_find_client(r->db, s->sender, s->client_msg_id, s->request_id, &row,
+                                      &found, &same_request);
+    if (st != PC_OK) {
+        pc_deferred_error(&p->reply, st == PC_DEADLINE_EXCEEDED ? st : PC_UNAVAILABLE,
+                          "could not look up the client_msg_id: the database is not available");
+        return;
+    }
+    if (!found) {
+        pc_deferred_error(&p->reply, PC_FORBIDDEN, "you are not a member of this group");
+        return;
+    }
+    router_send_key_t stored = {.cid = row.cid,
+                                .kind = row.kind,
+                                .text = row.text,
+                                .has_media = row.has_media,
+                                .media_id = row.media_id},
+                      sent = {.cid = s->cid,
+                              .kind = s->kind,
+                              .text = s->text,
+                              .has_media = s->has_media,
+                              .media_id = s->media_id};
+    if (!router_resend_same(&stored, row.recalled, &sent)) {
+        pc_deferred_error(&p->reply, PC_CONFLICT,
+                          "client_msg_id was already used for a different message");
+    } else {
+        char id[ROUTER_MSG_ID_MAX];
+        Pigeon__Msg__Message m;
+        router_msg_view(&row, &m, id);
+        m.media = row.has_media && !row.recalled ? p->media : NULL;
+        router_publish_group_pub(r->pub, "message", &m, p->info, s->sender, p->origin);
+        pc_deferred_reply(&p->reply, same_request ? PC_CREATED : PC_OK, &m.base);
+    }
+    router_msg_row_clear(&row);
+}
+
+/* After the send's batch, on the committer's thread: publish to every
+ * member, answer, free. */
+static void s_gsent(void *arg, const router_batch_result_t *r)
+{
+    s_gpending_t *p = arg;
+    const router_send_row_t *s = &p->row;
+    if (r->status == PC_DEADLINE_EXCEEDED) {
+        pc_deferred_error(&p->reply, PC_DEADLINE_EXCEEDED, "the message was not stored in time");
+    } else if (r->status != PC_OK) {
+        pc_deferred_error(&p->reply, r->status == PC_UNAVAILABLE ? r->status : PC_INTERNAL,
+                          r->status == PC_UNAVAILABLE
+                              ? "could not store the message: the database is not available"
+                              : "could not store the message");
+    } else if (!r->inserted) {
+        s_gsent_again(p, r);
+    } else {
+        router_msg_row_t row = {.seq = r->seq,
+                                .sender_id = s->sender,
+                                .text = (char *)s->text,
+                                .has_media = s->has_media,
+                                .media_id = s->media_id,
+                                .client_msg_id = (char *)s->client_msg_id,
+                                .created_us = r->created_us};
+        snprintf(row.cid, sizeof row.cid, "%s", s->cid);
+        snprintf(row.kind, sizeof row.kind, "%s", s->kind);
+        char id[ROUTER_MSG_ID_MAX];
+        Pigeon__Msg__Message m;
+        router_msg_view(&row, &m, id); /* row borrows p's strings: not cleared */
+        m.media = p->media;
+        router_publish_group_pub(r->pub, "message", &m, p->info, s->sender, p->origin);
+        pc_deferred_reply(&p->reply, PC_CREATED, &m.base);
+    }
+    s_gpending_free(p);
+}
+
+/* Hands the send to the committer as a deferred call (s_gsent answers);
+ * takes over media and info. PC_OK, or the answer given when out of memory. */
+static int s_defer(pc_call_t *call, int64_t me, const char *cid,
+                   const Pigeon__Msg__SendRequest *req, Pigeon__Media__Media **media,
+                   router_ginfo_t **info)
+{
+    s_gpending_t *p = s_gpending_new(me, cid, req, pc_call_request_id(call));
+    pc_deferred_t *reply = p != NULL ? pc_call_defer(call) : NULL;
+    if (reply == NULL) {
+        free(p);
+        return pc_call_error(call, PC_INTERNAL, "out of memory");
+    }
+    p->media = *media;
+    *media = NULL;
+    p->row.has_media = p->media != NULL;
+    p->groups = router_of(call)->groups;
+    p->info = *info;
+    *info = NULL;
+    p->reply = reply;
+    router_batch_enqueue(router_of(call)->batch, &p->row, pc_deferred_deadline(reply), s_gsent, p);
+    return PC_OK;
+}
+
+/* Is me's membership period open in the router's own ranges? (false on a
+ * failed read: the synchronous path then decides). */
+static bool s_open_period(pc_call_t *call, const char *cid, int64_t me)
+{
+    router_ranges_t rs;
+    return router_store_group_ranges(pc_call_db(call), cid, me, &rs) == PC_OK &&
+           router_ranges_open(&rs);
+}
+
 int router_group_send(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req)
 {
     char cid[ROUTER_CID_MAX];
     snprintf(cid, sizeof cid, "g:%lld", (long long)req->to_group_id);
+    /* No resend lookup first: the committer's statement finds a stored
+     * (sender, client_msg_id) and s_gsent_again answers it. A send refused
+     * here looks first, so a resend still gets its 200 whatever the refusal
+     * (the order of README.md). */
     bool handled = false;
-    int st = s_resend(call, me, req, cid, &handled);
-    if (handled)
-        return st;
     router_ginfo_t *info = NULL;
-    st = s_may_post(call, me, req->to_group_id, &info);
-    if (st != PC_OK)
-        return st;
     Pigeon__Media__Media *media = NULL;
-    if (req->has_media_id &&
-        (st = router_media_require(call, me, req->kind, req->media_id, &media)) != PC_OK)
+    int st = s_may_post(call, me, req->to_group_id, &info);
+    if (st == PC_OK && req->has_media_id)
+        st = router_media_require(call, me, req->kind, req->media_id, &media);
+    if (st != PC_OK) {
+        int again = s_resend(call, me, req, cid, &handled);
+        st = handled ? again : st;
         goto done;
+    }
+    if (s_open_period(call, cid, me)) { /* the usual case: the worker is done with it */
+        st = s_defer(call, me, cid, req, &media, &info);
+        goto done;
+    }
+    /* The router has not applied the join yet: keep the worker, whose
+     * connection and clients pump the outbox when the send guard refuses. */
     router_send_row_t send = {.sender = me,
                               .cid = cid,
                               .is_group = true,

@@ -83,7 +83,7 @@ int router_store_find_client(pc_db_t *db, int64_t sender, const char *client_msg
     pc_status_t st;
     *found = false;
     *same_request = false;
-    PGresult *res = pc_db_query(db, &st, sql, 3, p);
+    PGresult *res = pc_db_query_prepared(db, &st, "router_find_client", sql, 3, p);
     if (res == NULL)
         return st;
     int rc = PC_OK;
@@ -113,7 +113,7 @@ static int s_touch_members(pc_db_t *db, const char *cid, int64_t user, int64_t s
     pc_db_num_t u = pc_db_num(user), s = pc_db_num(seq), c = pc_db_num(count), o = pc_db_num(other);
     const char *p[] = {u.s, cid, s.s, c.s, o.s};
     pc_status_t st;
-    PGresult *res = pc_db_query(db, &st, sql, 5, p);
+    PGresult *res = pc_db_query_prepared(db, &st, "router_touch_members", sql, 5, p);
     if (res == NULL)
         return st;
     PQclear(res);
@@ -167,7 +167,7 @@ int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inse
         if (rc != PC_OK || !member)
             return rc;
     }
-    PGresult *res = pc_db_query(db, &st, sql, 7, p);
+    PGresult *res = pc_db_query_prepared(db, &st, "router_insert_send", sql, 7, p);
     if (res == NULL)
         return st;
     if (PQntuples(res) != 1) {
@@ -180,7 +180,7 @@ int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inse
     PQclear(res);
     pc_db_num_t q = pc_db_num(*seq);
     const char *p2[] = {a.s, s->client_msg_id, q.s};
-    res = pc_db_query(db, &st, sql_seq, 3, p2);
+    res = pc_db_query_prepared(db, &st, "router_client_seq", sql_seq, 3, p2);
     if (res == NULL)
         return st;
     PQclear(res);

@@ -15,7 +15,7 @@ int router_store_group_ranges(pc_db_t *db, const char *cid, int64_t user, router
     const char *p[] = {cid, u.s};
     pc_status_t st;
     memset(out, 0, sizeof *out);
-    PGresult *res = pc_db_query(db, &st, sql, 2, p);
+    PGresult *res = pc_db_query_prepared(db, &st, "router_group_ranges", sql, 2, p);
     if (res == NULL)
         return st;
     size_t n = (size_t)PQntuples(res);
@@ -186,14 +186,14 @@ int router_store_group_may_post(pc_db_t *db, const char *cid, int64_t sender, bo
     const char *p[] = {cid, u.s};
     pc_status_t st;
     *ok = false;
-    PGresult *res = pc_db_query(db, &st, sql_lock, 1, p);
+    PGresult *res = pc_db_query_prepared(db, &st, "router_group_lock", sql_lock, 1, p);
     if (res == NULL)
         return st;
     bool exists = PQntuples(res) == 1;
     PQclear(res);
     if (!exists)
         return PC_OK;
-    res = pc_db_query(db, &st, sql, 2, p);
+    res = pc_db_query_prepared(db, &st, "router_group_open", sql, 2, p);
     if (res == NULL)
         return st;
     *ok = PQntuples(res) == 1;

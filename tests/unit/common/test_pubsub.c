@@ -113,6 +113,44 @@ static void test_topics_end_with_a_delimiter(void **state)
     assert_int_equal(seen, 2);
 }
 
+/* One payload to many users: each subscribed member gets it on its own
+ * topic, the skipped user gets nothing. */
+static void test_send_users_reaches_every_topic_but_skip(void **state)
+{
+    fixture_t *f = *state;
+    subscribe_confirmed(f->sub, "u:7/");
+    subscribe_confirmed(f->sub, "u:1234567890123/");
+    subscribe_confirmed(f->sub, "u:9/");
+    const int64_t users[] = {7, 8, 9, 1234567890123};
+    /* Longer than ZeroMQ's inline size, so the bytes are shared. */
+    const char payload[] = "{\"type\":\"message\",\"message\":{\"text\":\"hello, group\"}}";
+    size_t len = sizeof payload - 1;
+    assert_int_equal(pc_pub_send_users(f->sender, users, 4, 9, payload, len), 0);
+    assert_int_equal(pc_pub_send(f->sender, "u:9/", "end", 3), 0);
+
+    int64_t deadline = pc_mono_ms() + 3000;
+    pc_event_t ev;
+    bool seen7 = false, seen_big = false;
+    while (recv_until(f->sub, &ev, deadline) == 1) {
+        if (ev.is_marker)
+            continue;
+        if (!strcmp(ev.topic, "u:9/")) { /* skipped: only the end mark */
+            assert_int_equal(ev.payload_len, 3);
+            break;
+        }
+        assert_int_equal(ev.payload_len, len);
+        assert_memory_equal(ev.payload, payload, len);
+        if (!strcmp(ev.topic, "u:7/"))
+            seen7 = true;
+        else if (!strcmp(ev.topic, "u:1234567890123/"))
+            seen_big = true;
+        else
+            fail_msg("unexpected topic \"%s\"", ev.topic);
+    }
+    assert_true(seen7);
+    assert_true(seen_big);
+}
+
 /* An origin tag travels with the event; the payload arrives without it. A
  * tag without its terminating NUL is malformed and skipped. */
 static void test_origin_tag_is_carried_as_except(void **state)
@@ -220,6 +258,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_topics_end_with_a_delimiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_origin_tag_is_carried_as_except, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_users_reaches_every_topic_but_skip, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_drain_rule_reads_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsubscribed_topics_stop, setup, teardown),
     };
