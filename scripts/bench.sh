@@ -32,7 +32,7 @@ say() { printf 'bench: %s\n' "$*"; }
 if ((QUICK)); then
     D=4 DRAIN=5 USERS=40 MEMBERS=20 SMALL_GROUP=10 CONNS=500 WRK_D=3
 else
-    D=20 DRAIN=15 USERS=500 MEMBERS=500 SMALL_GROUP=100 CONNS=5000 WRK_D=15
+    D=20 DRAIN=15 USERS=500 MEMBERS=500 SMALL_GROUP=100 CONNS=10000 WRK_D=15
 fi
 PAIR_USERS=$((USERS < 200 ? USERS : 200))
 
@@ -108,10 +108,12 @@ done
 for rate in $RATES; do
     run --scenario pairs --users "$PAIR_USERS" --rate "$rate" --duration "$D" --drain "$DRAIN"
 done
-# group: closed loop (5 senders, one message each in flight) for the capacity,
-# then open loop at a rate the machine carries, for the fan-out latency.
-run --scenario group --members "$MEMBERS" --senders 5 --rate 0 --window 1 --duration "$D" --drain "$DRAIN"
+# group: closed loop (5 senders, 4 messages each in flight) for the capacity,
+# then open loop for the fan-out latency: 20 messages/s, and 200/s from 20
+# senders (with 500 members, the goal's 100,000 deliveries/s).
+run --scenario group --members "$MEMBERS" --senders 5 --rate 0 --window 4 --duration "$D" --drain "$DRAIN"
 run --scenario group --members "$MEMBERS" --senders 5 --rate 20 --duration "$D" --drain "$DRAIN"
+run --scenario group --members "$MEMBERS" --senders 20 --rate 200 --duration "$D" --drain "$DRAIN"
 run --scenario group --members "$SMALL_GROUP" --senders 5 --rate 100 --duration "$D" --drain "$DRAIN"
 run --scenario connections --users "$USERS" --connections "$CONNS" --duration "$D"
 
