@@ -91,11 +91,11 @@ run() {
 
 run --scenario prepare --users "$USERS"
 run --scenario login --users "$USERS" --duration "$D" --connections 4
-# pairs: first closed loop (2 messages in flight per user) for the capacity C,
+# pairs: first closed loop (8 messages in flight per user) for the capacity C,
 # then open loop at 25, 50 and 80 % of C, and at the goal's 5,000/s once C
 # reaches it (offering far more than C only builds a backlog that would
 # spill into the next runs).
-line=$(run --scenario pairs --users "$PAIR_USERS" --rate 0 --window 2 --duration "$D" --drain "$DRAIN")
+line=$(run --scenario pairs --users "$PAIR_USERS" --rate 0 --window 8 --duration "$D" --drain "$DRAIN")
 echo "$line"
 cap=$(grep -o '"acked_per_s":[0-9.]*' <<<"$line" | cut -d: -f2 | cut -d. -f1)
 cap=${cap:-0}

@@ -139,13 +139,20 @@ static bool s_connect(pc_db_t *db)
         return false;
     }
     PQsetNoticeReceiver(db->conn, s_notice, db);
-    char sql[64];
-    snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->timeout_ms);
+    /* Prepared statements (pc_db_query_prepared) are planned at every
+     * execution with its own parameters: a generic plan made while a table
+     * was nearly empty kept scanning msg.client_ids whole once it held
+     * 50,000 rows (send latency grew from 1 ms to 800 ms within minutes;
+     * docs/BENCHMARKS.md). Parsing is still saved. */
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SET statement_timeout = %d; SET plan_cache_mode = force_custom_plan",
+             db->timeout_ms);
     PGresult *res = PQexec(db->conn, sql);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) {
         s_first_line(PQresultErrorMessage(res), line, sizeof line);
-        pc_warn("could not set statement_timeout: %s", line);
+        pc_warn("could not set the session's settings: %s", line);
     }
     PQclear(res);
     if (!ok) {

@@ -6,6 +6,7 @@
  * needs by scanning, not with a JSON parser: at 20,000 messages/s the
  * generator would otherwise spend a core of its own on parsing. */
 #include "ld_ledger.h"
+#include "ld_pace.h"
 #include "ld_rest.h"
 #include "ld_scen.h"
 
@@ -207,12 +208,11 @@ static void s_drive(chat_t *ch, json_t *res)
         if (now >= end)
             break;
         if (!ch->closed_loop) {
-            /* open loop: message number i is due at t0 + i / rate; its
-             * latency counts from then, so a stalled server is not hidden */
-            uint64_t due = (uint64_t)((double)(now - t0) * o->rate / 1e6);
+            /* open loop (ld_pace.h): latencies count from when a message
+             * was due, so a stalled server is not hidden */
+            uint64_t due = ld_pace_due(now - t0, o->rate);
             for (int b = 0; sent < due && b < BURST_MAX && !ch->full; b++, sent++)
-                s_send(ch, (size_t)(rr++ % ch->nsend),
-                       t0 + (uint64_t)((double)sent * 1e6 / o->rate));
+                s_send(ch, (size_t)(rr++ % ch->nsend), t0 + ld_pace_at(sent, o->rate));
         }
         if (ld_loop_poll(ch->loop, 1) < 0)
             break;
