@@ -8,7 +8,7 @@
 # runs pigeon-load's scenarios and the wrk REST mix against it, stops it and
 # writes the machine description, one table per scenario and the raw JSON
 # lines between the "bench:begin/end" markers of docs/BENCHMARKS.md (the
-# rest of that file is written by hand and kept). About 8 minutes on 2
+# rest of that file is written by hand and kept). About 6 minutes on 2
 # cores; --quick runs every scenario for a few seconds to try the script.
 # Everything runs on loopback; every run stops by itself.
 set -euo pipefail
