@@ -7,8 +7,9 @@
  * it: the call is deferred (pc_call_defer), and after COMMIT the
  * committer's thread publishes the event and answers (s_sent). The
  * idempotency key (sender, client_msg_id) is settled by the committer's
- * statement, which gives a stored one no seq; s_sent_again then answers the
- * resend (200 with the stored message, 409 for a different one). The
+ * statement, which gives a stored one no seq; router_answer_sent
+ * (router_sent.c) then answers the resend (200 with the stored message, 409
+ * for a different one). The
  * answers are those of DESIGN.md's order (resend lookup before permission):
  * a send refused by permission or media looks the key up before answering
  * the refusal. Group sends (router_handlers_group.c) are deferred the same
@@ -231,74 +232,26 @@ static void s_pending_free(s_pending_t *p)
     free(p);
 }
 
-/* A duplicate (sender, client_msg_id) found by the committer: the resend
- * answer of router_resend, on the committer's connection. Its media is the
- * one this request proved (same media_id, or none once recalled). */
-static void s_sent_again(s_pending_t *p, const router_batch_result_t *r)
+static void s_publish_direct(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Message *m)
 {
-    router_msg_row_t row;
-    bool found = false, same_request = false;
-    const router_send_row_t *s = &p->row;
-    int st = router_store_find_client(r->db, s->sender, s->client_msg_id, s->request_id, &row,
-                                      &found, &same_request);
-    if (st != PC_OK || !found) {
-        if (st == PC_OK)
-            pc_deferred_error(&p->reply, PC_INTERNAL, "stored message vanished");
-        else
-            pc_deferred_error(&p->reply, st == PC_DEADLINE_EXCEEDED ? st : PC_UNAVAILABLE,
-                              "could not look up the client_msg_id: the database is not available");
-        return;
-    }
-    router_send_key_t stored = s_row_key(&row), sent = {.cid = s->cid,
-                                                        .kind = s->kind,
-                                                        .text = s->text,
-                                                        .has_media = s->has_media,
-                                                        .media_id = s->media_id};
-    if (!router_resend_same(&stored, row.recalled, &sent)) {
-        pc_deferred_error(&p->reply, PC_CONFLICT,
-                          "client_msg_id was already used for a different message");
-    } else {
-        char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m;
-        router_msg_view(&row, &m, id);
-        m.media = row.has_media && !row.recalled ? p->media : NULL;
-        router_publish_message_pub(r->pub, "message", &m, s->sender, s->recipient, p->origin);
-        pc_deferred_reply(&p->reply, same_request ? PC_CREATED : PC_OK, &m.base);
-    }
-    router_msg_row_clear(&row);
+    const s_pending_t *p = arg;
+    router_publish_message_pub(pub, "message", m, p->row.sender, p->row.recipient, p->origin);
 }
 
-/* After the send's batch, on the committer's thread: publish, answer, free. */
+/* After the send's batch, on the committer's thread: publish, answer, free.
+ * Not inserted: a concurrent send with this client_msg_id won (answered as
+ * a resend). */
 static void s_sent(void *arg, const router_batch_result_t *r)
 {
     s_pending_t *p = arg;
-    const router_send_row_t *s = &p->row;
-    if (r->status == PC_DEADLINE_EXCEEDED) {
-        pc_deferred_error(&p->reply, PC_DEADLINE_EXCEEDED, "the message was not stored in time");
-    } else if (r->status != PC_OK) {
-        pc_deferred_error(&p->reply, r->status == PC_UNAVAILABLE ? r->status : PC_INTERNAL,
-                          r->status == PC_UNAVAILABLE
-                              ? "could not store the message: the database is not available"
-                              : "could not store the message");
-    } else if (!r->inserted) { /* a concurrent send with this client_msg_id won */
-        s_sent_again(p, r);
-    } else {
-        router_msg_row_t row = {.seq = r->seq,
-                                .sender_id = s->sender,
-                                .text = (char *)s->text,
-                                .has_media = s->has_media,
-                                .media_id = s->media_id,
-                                .client_msg_id = (char *)s->client_msg_id,
-                                .created_us = r->created_us};
-        snprintf(row.cid, sizeof row.cid, "%s", s->cid);
-        snprintf(row.kind, sizeof row.kind, "%s", s->kind);
-        char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m;
-        router_msg_view(&row, &m, id); /* row borrows p's strings: not cleared */
-        m.media = p->media;
-        router_publish_message_pub(r->pub, "message", &m, s->sender, s->recipient, p->origin);
-        pc_deferred_reply(&p->reply, PC_CREATED, &m.base);
-    }
+    router_sent_t x = {.row = &p->row,
+                       .reply = &p->reply,
+                       .media = p->media,
+                       .none_status = PC_INTERNAL,
+                       .none_message = "stored message vanished",
+                       .publish = s_publish_direct,
+                       .arg = p};
+    router_answer_sent(&x, r);
     s_pending_free(p);
 }
 

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "handler.h"
+#include "pubsub.h"
 #include "router.pb-c.h"
+#include "router_batch.h"
 #include "router_ranges.h"
 #include "router_rules.h"
 #include "router_service.h"
@@ -66,6 +68,28 @@ int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *r
                   router_republish_fn republish, void *arg, bool *handled);
 
 int router_group_send(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req);
+
+/* --- a deferred send's answer after its batch (router_sent.c) --- */
+
+/* Publishes m (the new message, or the stored one of a resend) on the
+ * committer's sender: direct, to both users; group, to the members. */
+typedef void (*router_sent_publish_fn)(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Message *m);
+
+typedef struct {
+    const router_send_row_t *row;   /* what was sent */
+    pc_deferred_t **reply;          /* answered once (and set to NULL) */
+    Pigeon__Media__Media *media;    /* the send's media object, or NULL */
+    int none_status;                /* the answer when not inserted and no stored */
+    const char *none_message;       /* message holds the client id */
+    router_sent_publish_fn publish; /* the event, before the answer */
+    void *arg;                      /* for publish */
+} router_sent_t;
+
+/* On the committer's thread: answers the store's failure (504 not tried in
+ * time, 503, 500), the resend answer when the committer found the client
+ * id stored (200 / 201 for the same request id / 409, as router_resend), or
+ * 201 with the new message. */
+void router_answer_sent(const router_sent_t *x, const router_batch_result_t *r);
 /* Read access to g:<group_id>: PC_OK with the caller's periods in *rs (at
  * least one), or the answer given: 403 a visible group, 404 otherwise. */
 int router_check_group(pc_call_t *call, int64_t group_id, int64_t me, router_ranges_t *rs);

@@ -315,81 +315,27 @@ static void s_gpending_free(s_gpending_t *p)
     free(p);
 }
 
-/* Not inserted: a concurrent send with this client_msg_id won (the resend
- * answer, on the committer's connection), or the send guard found no open
- * period - the membership ended after the worker saw it open: 403. */
-static void s_gsent_again(s_gpending_t *p, const router_batch_result_t *r)
+static void s_publish_group(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Message *m)
 {
-    router_msg_row_t row;
-    bool found = false, same_request = false;
-    const router_send_row_t *s = &p->row;
-    int st = router_store_find_client(r->db, s->sender, s->client_msg_id, s->request_id, &row,
-                                      &found, &same_request);
-    if (st != PC_OK) {
-        pc_deferred_error(&p->reply, st == PC_DEADLINE_EXCEEDED ? st : PC_UNAVAILABLE,
-                          "could not look up the client_msg_id: the database is not available");
-        return;
-    }
-    if (!found) {
-        pc_deferred_error(&p->reply, PC_FORBIDDEN, "you are not a member of this group");
-        return;
-    }
-    router_send_key_t stored = {.cid = row.cid,
-                                .kind = row.kind,
-                                .text = row.text,
-                                .has_media = row.has_media,
-                                .media_id = row.media_id},
-                      sent = {.cid = s->cid,
-                              .kind = s->kind,
-                              .text = s->text,
-                              .has_media = s->has_media,
-                              .media_id = s->media_id};
-    if (!router_resend_same(&stored, row.recalled, &sent)) {
-        pc_deferred_error(&p->reply, PC_CONFLICT,
-                          "client_msg_id was already used for a different message");
-    } else {
-        char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m;
-        router_msg_view(&row, &m, id);
-        m.media = row.has_media && !row.recalled ? p->media : NULL;
-        router_publish_group_pub(r->pub, "message", &m, p->info, s->sender, p->origin);
-        pc_deferred_reply(&p->reply, same_request ? PC_CREATED : PC_OK, &m.base);
-    }
-    router_msg_row_clear(&row);
+    const s_gpending_t *p = arg;
+    router_publish_group_pub(pub, "message", m, p->info, p->row.sender, p->origin);
 }
 
 /* After the send's batch, on the committer's thread: publish to every
- * member, answer, free. */
+ * member, answer, free. Not inserted: a concurrent send with this
+ * client_msg_id won (answered as a resend), or the send guard found no open
+ * period - the membership ended after the worker saw it open: 403. */
 static void s_gsent(void *arg, const router_batch_result_t *r)
 {
     s_gpending_t *p = arg;
-    const router_send_row_t *s = &p->row;
-    if (r->status == PC_DEADLINE_EXCEEDED) {
-        pc_deferred_error(&p->reply, PC_DEADLINE_EXCEEDED, "the message was not stored in time");
-    } else if (r->status != PC_OK) {
-        pc_deferred_error(&p->reply, r->status == PC_UNAVAILABLE ? r->status : PC_INTERNAL,
-                          r->status == PC_UNAVAILABLE
-                              ? "could not store the message: the database is not available"
-                              : "could not store the message");
-    } else if (!r->inserted) {
-        s_gsent_again(p, r);
-    } else {
-        router_msg_row_t row = {.seq = r->seq,
-                                .sender_id = s->sender,
-                                .text = (char *)s->text,
-                                .has_media = s->has_media,
-                                .media_id = s->media_id,
-                                .client_msg_id = (char *)s->client_msg_id,
-                                .created_us = r->created_us};
-        snprintf(row.cid, sizeof row.cid, "%s", s->cid);
-        snprintf(row.kind, sizeof row.kind, "%s", s->kind);
-        char id[ROUTER_MSG_ID_MAX];
-        Pigeon__Msg__Message m;
-        router_msg_view(&row, &m, id); /* row borrows p's strings: not cleared */
-        m.media = p->media;
-        router_publish_group_pub(r->pub, "message", &m, p->info, s->sender, p->origin);
-        pc_deferred_reply(&p->reply, PC_CREATED, &m.base);
-    }
+    router_sent_t x = {.row = &p->row,
+                       .reply = &p->reply,
+                       .media = p->media,
+                       .none_status = PC_FORBIDDEN,
+                       .none_message = "you are not a member of this group",
+                       .publish = s_publish_group,
+                       .arg = p};
+    router_answer_sent(&x, r);
     s_gpending_free(p);
 }
 
