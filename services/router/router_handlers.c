@@ -179,62 +179,9 @@ static int s_validate(pc_call_t *call, int64_t me, const Pigeon__Msg__SendReques
     return PC_OK;
 }
 
-/* A direct send waiting for its batch: everything the committer's thread
- * needs to answer it, since the request is freed when the handler returns.
- * One allocation: the strings follow the struct. */
-typedef struct {
-    router_send_row_t row;       /* what the committer stores; points into the copies */
-    char cid[ROUTER_CID_MAX];    /* conversation id */
-    const char *origin;          /* the sending socket's tag, or NULL */
-    Pigeon__Media__Media *media; /* the media object of an image/voice message (owned) */
-    pc_deferred_t *reply;        /* the deferred call */
-} s_pending_t;
-
-static char *s_put(char **at, const char *s)
+static void s_publish_direct(const router_pending_t *p, pc_pub_sender_t *pub,
+                             Pigeon__Msg__Message *m)
 {
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *out = memcpy(*at, s, n);
-    *at += n;
-    return out;
-}
-
-static s_pending_t *s_pending_new(int64_t me, int64_t to, const char *cid,
-                                  const Pigeon__Msg__SendRequest *req, const char *request_id)
-{
-    const char *strs[] = {req->client_msg_id, req->kind, req->text, request_id, req->origin};
-    size_t extra = 0;
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        extra += strs[i] ? strlen(strs[i]) + 1 : 0;
-    s_pending_t *p = calloc(1, sizeof *p + extra);
-    if (p == NULL)
-        return NULL;
-    char *at = (char *)(p + 1);
-    snprintf(p->cid, sizeof p->cid, "%s", cid);
-    p->row = (router_send_row_t){.sender = me,
-                                 .recipient = to,
-                                 .cid = p->cid,
-                                 .client_msg_id = s_put(&at, req->client_msg_id),
-                                 .kind = s_put(&at, req->kind),
-                                 .text = s_put(&at, req->text),
-                                 .has_media = req->has_media_id,
-                                 .media_id = req->media_id,
-                                 .request_id = s_put(&at, request_id)};
-    p->origin = s_put(&at, req->origin);
-    return p;
-}
-
-static void s_pending_free(s_pending_t *p)
-{
-    if (p->media != NULL)
-        protobuf_c_message_free_unpacked(&p->media->base, NULL);
-    free(p);
-}
-
-static void s_publish_direct(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Message *m)
-{
-    const s_pending_t *p = arg;
     router_publish_message_pub(pub, "message", m, p->row.sender, p->row.recipient, p->origin);
 }
 
@@ -243,16 +190,7 @@ static void s_publish_direct(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Messa
  * a resend). */
 static void s_sent(void *arg, const router_batch_result_t *r)
 {
-    s_pending_t *p = arg;
-    router_sent_t x = {.row = &p->row,
-                       .reply = &p->reply,
-                       .media = p->media,
-                       .none_status = PC_INTERNAL,
-                       .none_message = "stored message vanished",
-                       .publish = s_publish_direct,
-                       .arg = p};
-    router_answer_sent(&x, r);
-    s_pending_free(p);
+    router_answer_sent(arg, r, s_publish_direct, PC_INTERNAL, "stored message vanished");
 }
 
 int router_h_send(pc_call_t *call)
@@ -285,7 +223,7 @@ int router_h_send(pc_call_t *call)
         int again = s_resend(call, me, to, req, cid, &handled);
         return handled ? again : st;
     }
-    s_pending_t *p = s_pending_new(me, to, cid, req, pc_call_request_id(call));
+    router_pending_t *p = router_pending_new(me, to, cid, req, pc_call_request_id(call));
     pc_deferred_t *reply = p != NULL ? pc_call_defer(call) : NULL;
     if (reply == NULL) {
         if (media != NULL)

@@ -13,6 +13,7 @@
 #include "pubsub.h"
 #include "router.pb-c.h"
 #include "router_batch.h"
+#include "router_groups.h"
 #include "router_ranges.h"
 #include "router_rules.h"
 #include "router_service.h"
@@ -69,27 +70,41 @@ int router_resend(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *r
 
 int router_group_send(pc_call_t *call, int64_t me, const Pigeon__Msg__SendRequest *req);
 
-/* --- a deferred send's answer after its batch (router_sent.c) --- */
+/* --- a send handed to the committer, and its answer (router_sent.c) --- */
+
+/* A send waiting for its batch: what the committer's thread needs to
+ * publish and answer it (the request is freed when the handler returns).
+ * One allocation: the strings follow the struct. */
+typedef struct {
+    router_send_row_t row;       /* what the committer stores; points into the copies */
+    char cid[ROUTER_CID_MAX];    /* conversation id */
+    const char *origin;          /* the sending socket's tag, or NULL */
+    Pigeon__Media__Media *media; /* the media object of an image/voice message (owned) */
+    router_groups_t *groups;     /* group sends: the cache info belongs to */
+    router_ginfo_t *info;        /* group sends: the roster of the fan-out (one reference) */
+    pc_deferred_t *reply;        /* the deferred call */
+} router_pending_t;
+
+/* A copy of the send of req from me in conversation cid (to: the
+ * recipient, 0 for a group); NULL when out of memory. */
+router_pending_t *router_pending_new(int64_t me, int64_t to, const char *cid,
+                                     const Pigeon__Msg__SendRequest *req, const char *request_id);
+/* Frees p with its media and its roster reference. */
+void router_pending_free(router_pending_t *p);
 
 /* Publishes m (the new message, or the stored one of a resend) on the
  * committer's sender: direct, to both users; group, to the members. */
-typedef void (*router_sent_publish_fn)(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Message *m);
+typedef void (*router_sent_publish_fn)(const router_pending_t *p, pc_pub_sender_t *pub,
+                                       Pigeon__Msg__Message *m);
 
-typedef struct {
-    const router_send_row_t *row;   /* what was sent */
-    pc_deferred_t **reply;          /* answered once (and set to NULL) */
-    Pigeon__Media__Media *media;    /* the send's media object, or NULL */
-    int none_status;                /* the answer when not inserted and no stored */
-    const char *none_message;       /* message holds the client id */
-    router_sent_publish_fn publish; /* the event, before the answer */
-    void *arg;                      /* for publish */
-} router_sent_t;
-
-/* On the committer's thread: answers the store's failure (504 not tried in
- * time, 503, 500), the resend answer when the committer found the client
- * id stored (200 / 201 for the same request id / 409, as router_resend), or
- * 201 with the new message. */
-void router_answer_sent(const router_sent_t *x, const router_batch_result_t *r);
+/* On the committer's thread, after p's batch: answers the store's failure
+ * (504 not tried in time, 503, 500), the resend answer when the committer
+ * found the client id stored (200 / 201 for the same request id / 409, as
+ * router_resend; none_status with none_message when no stored message
+ * holds it), or 201 with the new message, its event published first. Then
+ * frees p. */
+void router_answer_sent(router_pending_t *p, const router_batch_result_t *r,
+                        router_sent_publish_fn publish, int none_status, const char *none_message);
 /* Read access to g:<group_id>: PC_OK with the caller's periods in *rs (at
  * least one), or the answer given: 403 a visible group, 404 otherwise. */
 int router_check_group(pc_call_t *call, int64_t group_id, int64_t me, router_ranges_t *rs);

@@ -259,65 +259,9 @@ static int s_store(pc_call_t *call, const router_send_row_t *send, router_msg_ro
     return st;
 }
 
-/* A group send waiting for its batch: what the committer's thread needs to
- * publish and answer it (the request is freed when the handler returns).
- * One allocation: the strings follow the struct. */
-typedef struct {
-    router_send_row_t row;       /* what the committer stores; points into the copies */
-    char cid[ROUTER_CID_MAX];    /* conversation id */
-    const char *origin;          /* the sending socket's tag, or NULL */
-    Pigeon__Media__Media *media; /* the media object of an image/voice message (owned) */
-    router_groups_t *groups;     /* the cache info belongs to */
-    router_ginfo_t *info;        /* the roster of the fan-out (one reference) */
-    pc_deferred_t *reply;        /* the deferred call */
-} s_gpending_t;
-
-static char *s_put(char **at, const char *s)
+static void s_publish_group(const router_pending_t *p, pc_pub_sender_t *pub,
+                            Pigeon__Msg__Message *m)
 {
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *out = memcpy(*at, s, n);
-    *at += n;
-    return out;
-}
-
-static s_gpending_t *s_gpending_new(int64_t me, const char *cid,
-                                    const Pigeon__Msg__SendRequest *req, const char *request_id)
-{
-    const char *strs[] = {req->client_msg_id, req->kind, req->text, request_id, req->origin};
-    size_t extra = 0;
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        extra += strs[i] ? strlen(strs[i]) + 1 : 0;
-    s_gpending_t *p = calloc(1, sizeof *p + extra);
-    if (p == NULL)
-        return NULL;
-    char *at = (char *)(p + 1);
-    snprintf(p->cid, sizeof p->cid, "%s", cid);
-    p->row = (router_send_row_t){.sender = me,
-                                 .cid = p->cid,
-                                 .is_group = true,
-                                 .client_msg_id = s_put(&at, req->client_msg_id),
-                                 .kind = s_put(&at, req->kind),
-                                 .text = s_put(&at, req->text),
-                                 .has_media = req->has_media_id,
-                                 .media_id = req->media_id,
-                                 .request_id = s_put(&at, request_id)};
-    p->origin = s_put(&at, req->origin);
-    return p;
-}
-
-static void s_gpending_free(s_gpending_t *p)
-{
-    if (p->media != NULL)
-        protobuf_c_message_free_unpacked(&p->media->base, NULL);
-    router_ginfo_release(p->groups, &p->info);
-    free(p);
-}
-
-static void s_publish_group(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Message *m)
-{
-    const s_gpending_t *p = arg;
     router_publish_group_pub(pub, "message", m, p->info, p->row.sender, p->origin);
 }
 
@@ -327,16 +271,7 @@ static void s_publish_group(void *arg, pc_pub_sender_t *pub, Pigeon__Msg__Messag
  * period - the membership ended after the worker saw it open: 403. */
 static void s_gsent(void *arg, const router_batch_result_t *r)
 {
-    s_gpending_t *p = arg;
-    router_sent_t x = {.row = &p->row,
-                       .reply = &p->reply,
-                       .media = p->media,
-                       .none_status = PC_FORBIDDEN,
-                       .none_message = "you are not a member of this group",
-                       .publish = s_publish_group,
-                       .arg = p};
-    router_answer_sent(&x, r);
-    s_gpending_free(p);
+    router_answer_sent(arg, r, s_publish_group, PC_FORBIDDEN, "you are not a member of this group");
 }
 
 /* Hands the send to the committer as a deferred call (s_gsent answers);
@@ -345,7 +280,7 @@ static int s_defer(pc_call_t *call, int64_t me, const char *cid,
                    const Pigeon__Msg__SendRequest *req, Pigeon__Media__Media **media,
                    router_ginfo_t **info)
 {
-    s_gpending_t *p = s_gpending_new(me, cid, req, pc_call_request_id(call));
+    router_pending_t *p = router_pending_new(me, 0, cid, req, pc_call_request_id(call));
     pc_deferred_t *reply = p != NULL ? pc_call_defer(call) : NULL;
     if (reply == NULL) {
         free(p);
