@@ -1,4 +1,4 @@
-/* random.c - identifiers from the system CSPRNG (libsodium). */
+/* random.c - identifiers and cache lifetimes from the system CSPRNG (libsodium). */
 #include "random.h"
 
 #include <pthread.h>
@@ -39,4 +39,13 @@ void pc_random_hex(char *out, size_t nbytes)
     }
     out[2 * nbytes] = '\0';
     sodium_memzero(buf, sizeof buf);
+}
+
+int pc_random_lifetime_ms(int ttl_ms)
+{
+    if (ttl_ms <= 1)
+        return ttl_ms;
+    pthread_once(&s_sodium_once, s_sodium_init);
+    int half = ttl_ms / 2;
+    return ttl_ms - (int)randombytes_uniform((uint32_t)(ttl_ms - half) + 1);
 }

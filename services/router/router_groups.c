@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "random.h"
 
 struct router_groups {
     pthread_mutex_t lock;                          /* guards everything below */
@@ -123,7 +124,7 @@ router_ginfo_t *router_groups_put(router_groups_t *g, Pigeon__Grp__Roster *roste
     i->group_id = roster->group_id;
     i->roster = roster;
     i->about = about;
-    i->expires_ms = pc_mono_ms() + g->ttl_ms;
+    i->expires_ms = pc_mono_ms() + pc_random_lifetime_ms(g->ttl_ms);
     pthread_mutex_lock(&g->lock);
     if (gen == g->gen) {
         size_t at = s_slot(i->group_id);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "random.h"
 
 typedef struct {
     int64_t sender;     /* 0: empty slot */
@@ -65,7 +66,8 @@ void router_perm_put(router_perm_t *p, int64_t sender, int64_t recipient, bool a
     pthread_mutex_lock(&p->lock);
     if (p->ttl_ms > 0 && gen == p->gen) {
         s_entry_t *e = &p->slots[s_slot(sender, recipient)];
-        *e = (s_entry_t){sender, recipient, allowed, pc_mono_ms() + p->ttl_ms};
+        *e = (s_entry_t){sender, recipient, allowed,
+                         pc_mono_ms() + pc_random_lifetime_ms(p->ttl_ms)};
     }
     pthread_mutex_unlock(&p->lock);
 }

@@ -3,7 +3,10 @@
  * A fixed table of ROUTER_PERM_SLOTS entries, direct-mapped by a hash of
  * the ordered pair (a collision simply evicts), under one mutex: O(1) per
  * lookup, bounded memory, no allocation after start. An entry lives at most
- * ttl_ms. pigeon-relationship's "rel/" events drop the pair's entries at
+ * ttl_ms, at least half of it (pc_random_lifetime_ms): pairs cached in the
+ * same moment must not all be fetched again in the same moment, which
+ * held every worker on pigeon-relationship and stalled all sends for 20 to
+ * 40 ms every ttl_ms under load. pigeon-relationship's "rel/" events drop the pair's entries at
  * once (router_watch.c); the TTL covers events lost on the way.
  *
  * A lookup hands out the cache's generation; a put with an older generation

@@ -1,4 +1,4 @@
-/* test_random.c - hex identifiers from the CSPRNG. */
+/* test_random.c - hex identifiers and cache lifetimes from the CSPRNG. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,12 +40,31 @@ static void test_hex_encode(void **state)
     assert_string_equal(out, "0001abff");
 }
 
+/* Every lifetime lies in [ttl/2, ttl], and they spread over that range
+ * rather than sitting at one value. */
+static void test_lifetime_spread(void **state)
+{
+    (void)state;
+    int lo = 3000, hi = 0;
+    for (int i = 0; i < 2000; i++) {
+        int v = pc_random_lifetime_ms(3000);
+        assert_in_range(v, 1500, 3000);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    assert_true(lo < 1700 && hi > 2800);
+    assert_int_equal(pc_random_lifetime_ms(0), 0);
+    assert_int_equal(pc_random_lifetime_ms(1), 1);
+    assert_in_range(pc_random_lifetime_ms(3), 1, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_large_and_empty),
         cmocka_unit_test(test_hex_encode),
+        cmocka_unit_test(test_lifetime_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
