@@ -33,7 +33,14 @@ struct pc_db {
     pc_metrics_t *metrics; /* borrowed; may be NULL */
     const char *prepared[S_PREPARED_MAX]; /* names prepared on this session (borrowed) */
     int nprepared;                        /* entries in prepared; 0 after every (re)connect */
+    bool generic_plans;                   /* pc_db_use_generic_plans */
 };
+
+void pc_db_use_generic_plans(pc_db_t *db)
+{
+    if (db != NULL)
+        db->generic_plans = true;
+}
 
 void pc_db_set_metrics(pc_db_t *db, pc_metrics_t *m)
 {
@@ -140,14 +147,14 @@ static bool s_connect(pc_db_t *db)
     }
     PQsetNoticeReceiver(db->conn, s_notice, db);
     /* Prepared statements (pc_db_query_prepared) are planned at every
-     * execution with its own parameters: a generic plan made while a table
-     * was nearly empty kept scanning msg.client_ids whole once it held
-     * 50,000 rows (send latency grew from 1 ms to 800 ms within minutes;
+     * execution with its own parameters, unless the connection asked for
+     * generic plans (db.h): a generic plan made while a table was nearly
+     * empty kept scanning msg.client_ids whole once it held 50,000 rows
+     * (send latency grew from 1 ms to 800 ms within minutes;
      * docs/BENCHMARKS.md). Parsing is still saved. */
     char sql[128];
-    snprintf(sql, sizeof sql,
-             "SET statement_timeout = %d; SET plan_cache_mode = force_custom_plan",
-             db->timeout_ms);
+    snprintf(sql, sizeof sql, "SET statement_timeout = %d; SET plan_cache_mode = %s",
+             db->timeout_ms, db->generic_plans ? "force_generic_plan" : "force_custom_plan");
     PGresult *res = PQexec(db->conn, sql);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) {

@@ -212,43 +212,56 @@ int router_store_insert_send(pc_db_t *db, const router_send_row_t *s, bool *inse
  * A client id stored by a concurrent transaction after the snapshot makes
  * the client_ids insert fail with a unique violation (the whole statement
  * is undone; the committer retries the batch, which then sees it). */
-static const char s_sql_direct[] =
-    "WITH b AS (SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], "
-    "  $5::text[], $6::int8[], $7::text[], $8::int8[]) "
+#define S_DIRECT_INPUT                                                                             \
+    "WITH b AS (SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], "             \
+    "  $5::text[], $6::int8[], $7::text[], $8::int8[]) "                                           \
     "  WITH ORDINALITY AS b(sender, cmid, cid, kind, body, media, rid, recipient, ord)), "
-    "f AS (SELECT DISTINCT ON (b.sender, b.cmid) b.* FROM b "
-    "  WHERE NOT EXISTS (SELECT 1 FROM msg.client_ids ci "
-    "    WHERE ci.sender_id = b.sender AND ci.client_msg_id = b.cmid) "
+/* f with the given filter of b (empty, or a WHERE clause). */
+#define S_DIRECT_FIRST(filter)                                                                     \
+    "f AS (SELECT DISTINCT ON (b.sender, b.cmid) b.* FROM b " filter                               \
     "  ORDER BY b.sender, b.cmid, b.ord), "
-    "n AS (SELECT f.*, row_number() OVER (PARTITION BY f.cid ORDER BY f.ord) AS r, "
-    "  count(*) OVER (PARTITION BY f.cid) AS k FROM f), "
-    "cv AS (INSERT INTO msg.conversations AS c (id, kind, last_seq, counted, updated_at) "
-    "  SELECT cid, 'direct', count(*), count(*), now() FROM f "
-    "  GROUP BY cid ORDER BY cid COLLATE \"C\" "
-    "  ON CONFLICT (id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, "
-    "  counted = c.counted + EXCLUDED.counted, updated_at = now() "
-    "  RETURNING c.id, c.last_seq, c.counted), "
-    "s AS (SELECT n.*, cv.last_seq - n.k + n.r AS seq, cv.counted - n.k + n.r AS cnt "
-    "  FROM n JOIN cv ON cv.id = n.cid), "
-    "m AS (INSERT INTO msg.messages (conversation_id, seq, sender_id, kind, text, media_id, "
-    "  client_msg_id, counted) SELECT cid, seq, sender, kind, body, media, cmid, cnt FROM s), "
-    "ci AS (INSERT INTO msg.client_ids (sender_id, client_msg_id, conversation_id, seq, "
-    "  request_id) SELECT sender, cmid, cid, seq, rid FROM s), "
-    "mr AS (INSERT INTO msg.media_refs (media_id, conversation_id, seq) "
-    "  SELECT media, cid, seq FROM s WHERE media IS NOT NULL ON CONFLICT DO NOTHING), "
-    "mb AS (INSERT INTO msg.members AS mb (user_id, conversation_id, read_seq, read_count) "
-    "  SELECT u, cid, max(rs), max(rc) FROM (SELECT sender AS u, cid, seq AS rs, cnt AS rc "
-    "    FROM s UNION ALL SELECT recipient, cid, 0, 0 FROM s WHERE seq = 1) x "
-    "  GROUP BY u, cid ORDER BY u, cid COLLATE \"C\" "
-    "  ON CONFLICT (user_id, conversation_id) DO UPDATE "
-    "  SET read_seq = EXCLUDED.read_seq, read_count = EXCLUDED.read_count "
-    "  WHERE EXCLUDED.read_seq > mb.read_seq) "
-    "SELECT ord, seq, " S_US("now()") " FROM s";
+#define S_DIRECT_STORE                                                                             \
+    "n AS (SELECT f.*, row_number() OVER (PARTITION BY f.cid ORDER BY f.ord) AS r, "               \
+    "  count(*) OVER (PARTITION BY f.cid) AS k FROM f), "                                          \
+    "cv AS (INSERT INTO msg.conversations AS c (id, kind, last_seq, counted, updated_at) "         \
+    "  SELECT cid, 'direct', count(*), count(*), now() FROM f "                                    \
+    "  GROUP BY cid ORDER BY cid COLLATE \"C\" "                                                   \
+    "  ON CONFLICT (id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, "                 \
+    "  counted = c.counted + EXCLUDED.counted, updated_at = now() "                                \
+    "  RETURNING c.id, c.last_seq, c.counted), "                                                   \
+    "s AS (SELECT n.*, cv.last_seq - n.k + n.r AS seq, cv.counted - n.k + n.r AS cnt "             \
+    "  FROM n JOIN cv ON cv.id = n.cid), "                                                         \
+    "m AS (INSERT INTO msg.messages (conversation_id, seq, sender_id, kind, text, media_id, "       \
+    "  client_msg_id, counted) SELECT cid, seq, sender, kind, body, media, cmid, cnt FROM s), "    \
+    "ci AS (INSERT INTO msg.client_ids (sender_id, client_msg_id, conversation_id, seq, "          \
+    "  request_id) SELECT sender, cmid, cid, seq, rid FROM s), "                                   \
+    "mr AS (INSERT INTO msg.media_refs (media_id, conversation_id, seq) "                          \
+    "  SELECT media, cid, seq FROM s WHERE media IS NOT NULL ON CONFLICT DO NOTHING), "            \
+    "mb AS (INSERT INTO msg.members AS mb (user_id, conversation_id, read_seq, read_count) "       \
+    "  SELECT u, cid, max(rs), max(rc) FROM (SELECT sender AS u, cid, seq AS rs, cnt AS rc "       \
+    "    FROM s UNION ALL SELECT recipient, cid, 0, 0 FROM s WHERE seq = 1) x "                    \
+    "  GROUP BY u, cid ORDER BY u, cid COLLATE \"C\" "                                             \
+    "  ON CONFLICT (user_id, conversation_id) DO UPDATE "                                          \
+    "  SET read_seq = EXCLUDED.read_seq, read_count = EXCLUDED.read_count "                        \
+    "  WHERE EXCLUDED.read_seq > mb.read_seq) "                                                    \
+    "SELECT ord, seq, " S_US("now()") " FROM s"
+
+static const char s_sql_direct[] =
+    S_DIRECT_INPUT S_DIRECT_FIRST("WHERE NOT EXISTS (SELECT 1 FROM msg.client_ids ci "
+                                  "  WHERE ci.sender_id = b.sender AND ci.client_msg_id = b.cmid)")
+        S_DIRECT_STORE;
+
+/* The same without looking for stored client ids: every table it touches
+ * is reached through a unique index (ON CONFLICT, or the unique check of
+ * an insert), so its plan does not depend on how big the tables are and a
+ * connection may keep one generic plan (pc_db_use_generic_plans). A resend
+ * fails it with a unique violation on msg.client_ids. */
+static const char s_sql_direct_new[] = S_DIRECT_INPUT S_DIRECT_FIRST("") S_DIRECT_STORE;
 
 #define S_DIRECT_COLS 8
 
 int router_store_insert_direct(pc_db_t *db, const router_send_row_t *const *s, size_t n,
-                               router_send_result_t *out)
+                               bool all_new, router_send_result_t *out)
 {
     int rc = PC_INTERNAL;
     /* Column-major: col[c * n + i] is column c of send i. */
@@ -276,8 +289,11 @@ int router_store_insert_direct(pc_db_t *db, const router_send_row_t *const *s, s
         if ((arrays[c] = pc_db_text_array(col + (size_t)c * n, n)) == NULL)
             goto done;
     pc_status_t st;
-    PGresult *res = pc_db_query_prepared(db, &st, "router_insert_direct", s_sql_direct,
-                                         S_DIRECT_COLS, (const char *const *)arrays);
+    PGresult *res = all_new ? pc_db_query_prepared(db, &st, "router_insert_direct_new",
+                                                   s_sql_direct_new, S_DIRECT_COLS,
+                                                   (const char *const *)arrays)
+                            : pc_db_query_prepared(db, &st, "router_insert_direct", s_sql_direct,
+                                                   S_DIRECT_COLS, (const char *const *)arrays);
     if (res == NULL) {
         rc = st;
         goto done;

@@ -95,9 +95,13 @@ typedef struct {
  * repeats an earlier one of s, takes no seq: out[i].inserted false. A
  * concurrent transaction storing one of the client ids first makes it fail
  * with PC_CONFLICT and store nothing: retry the batch. Cost: one round
- * trip; the server plans it once per connection. */
+ * trip.
+ * all_new: the batch is taken to hold no stored client id, and the check
+ * is left out; a resend among them fails the batch with PC_CONFLICT (retry
+ * without all_new). This statement's plan does not depend on table sizes,
+ * so it suits a connection with pc_db_use_generic_plans. */
 int router_store_insert_direct(pc_db_t *db, const router_send_row_t *const *s, size_t n,
-                               router_send_result_t *out);
+                               bool all_new, router_send_result_t *out);
 
 /* Appends a system message (kind "system", no client id, not counted as
  * unread) to an existing conversation and moves the actor's read position
