@@ -570,19 +570,19 @@ static int s_patch_me(pc_call_t *call)
 }
 
 const pc_method_t auth_methods[] = {
-    {"auth.register", s_register, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
-    {"auth.login", s_login, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
-    {"auth.logout", s_logout, PC_METHOD_WRITE},
-    {"auth.verify", s_verify, PC_METHOD_READ},
+    {"auth.register", s_register, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY, NULL},
+    {"auth.login", s_login, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY, NULL},
+    {"auth.logout", s_logout, PC_METHOD_WRITE, NULL},
+    {"auth.verify", s_verify, PC_METHOD_READ, NULL},
     /* Replies hold a secret (create) or must not be replayed (a redeem
      * retried would hand the identity out twice). */
-    {"auth.create_ticket", s_create_ticket, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
-    {"auth.redeem_ticket", s_redeem_ticket, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY},
-    {"auth.get_user", s_get_user, PC_METHOD_READ},
-    {"auth.get_users", s_get_users, PC_METHOD_READ},
-    {"auth.find_username", s_find_username, PC_METHOD_READ},
-    {"auth.search", s_search, PC_METHOD_READ},
-    {"auth.patch_me", s_patch_me, PC_METHOD_WRITE},
-    {"auth.avatar_in_use", s_avatar_in_use, PC_METHOD_READ},
+    {"auth.create_ticket", s_create_ticket, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY, NULL},
+    {"auth.redeem_ticket", s_redeem_ticket, PC_METHOD_WRITE | PC_METHOD_NO_REPLAY, NULL},
+    {"auth.get_user", s_get_user, PC_METHOD_READ, NULL},
+    {"auth.get_users", s_get_users, PC_METHOD_READ, NULL},
+    {"auth.find_username", s_find_username, PC_METHOD_READ, NULL},
+    {"auth.search", s_search, PC_METHOD_READ, NULL},
+    {"auth.patch_me", s_patch_me, PC_METHOD_WRITE, NULL},
+    {"auth.avatar_in_use", s_avatar_in_use, PC_METHOD_READ, NULL},
 };
 const size_t auth_method_count = sizeof auth_methods / sizeof auth_methods[0];

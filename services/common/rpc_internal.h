@@ -63,7 +63,8 @@ struct pc_rpc_server {
     pthread_mutex_t dmu;      /* guards the deferred queue */
     pc_deferred_t *dhead;     /* answered deferred calls the broker has to send, FIFO */
     pc_deferred_t *dtail;
-    int doorbell; /* eventfd the broker polls; written when dhead was empty */
+    int doorbell;  /* eventfd the broker polls; written when dhead was empty */
+    bool has_fast; /* some method has a fast handler: the broker unpacks requests */
 };
 
 struct pc_rpc_worker {
@@ -78,6 +79,14 @@ void pc_rpc_busy_add(pc_rpc_server_t *srv, int delta);
 
 /* Queues an answered deferred call for the broker (rpc_server.c); any thread. */
 void pc_rpc_deferred_queue(pc_deferred_t *d);
+
+/* Runs the fast handler of a request on the broker thread (rpc_worker.c).
+ * Returns PC_FAST_DECLINED when a worker must serve it (no fast handler,
+ * declined, or a malformed envelope, which the worker drops as usual);
+ * otherwise 0 with *reply the packed answer to send, or NULL when the call
+ * was deferred. */
+int pc_rpc_fast(pc_rpc_server_t *srv, const void *identity, size_t identity_len, const void *data,
+                size_t size, int64_t arrival, uint8_t **reply, size_t *len);
 
 /* The worker thread's body (rpc_worker.c). */
 void *pc_rpc_worker_main(void *arg);

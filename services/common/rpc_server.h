@@ -27,7 +27,12 @@
  * request meanwhile; whoever holds the token answers it exactly once, from
  * any thread, with pc_deferred_reply() or pc_deferred_error(). The reply is
  * packed by that thread and queued to the broker, the only thread that
- * touches the frontend (see rpc_server.c). */
+ * touches the frontend (see rpc_server.c).
+ *
+ * Fast handlers: a method may also have a `fast` handler, which the broker
+ * runs itself before handing the request to a worker; it answers, defers,
+ * or declines (pc_method_t.fast). Services without one pay nothing: the
+ * broker then never unpacks a request. */
 #ifndef PIGEON_RPC_SERVER_H
 #define PIGEON_RPC_SERVER_H
 
@@ -53,10 +58,28 @@ enum {
     PC_METHOD_NO_REPLAY = 2,
 };
 
+/* What a fast handler returns to pass the request on to a worker, which
+ * then runs `handler` as if the fast one did not exist. Not a wire status. */
+#define PC_FAST_DECLINED (-1)
+
 typedef struct {
     const char *method;    /* "auth.login" */
     pc_handler_fn handler; /* returns the reply status (via pc_call_reply / pc_call_error) */
     unsigned flags;        /* PC_METHOD_READ or PC_METHOD_WRITE */
+    /* Optional (NULL: none), only for methods without PC_METHOD_WRITE: tried
+     * first, on the broker thread, which saves the two thread wake-ups of a
+     * worker's turn when the work is a few microseconds (see rpc_server.c).
+     * It may read the request (pc_call_unpack, pc_call_caller,
+     * pc_call_request_id, pc_call_trace, pc_call_method,
+     * pc_call_remaining_ms), use pc_call_service and pc_call_metrics, and
+     * then answer at once (pc_call_reply / pc_call_error, returning the
+     * status) or take the answer over with pc_call_defer. It must never
+     * block - every RPC of the service waits for it - nor touch the database
+     * (pc_call_db is NULL there), call another service, publish, or use
+     * pc_call_worker (NULL there). When in any doubt it returns
+     * PC_FAST_DECLINED without answering or deferring, and the request goes
+     * to a worker unchanged. */
+    pc_handler_fn fast;
 } pc_method_t;
 
 /* --- what a handler sees --- */
@@ -65,8 +88,8 @@ const char *pc_call_request_id(const pc_call_t *c);
 const char *pc_call_trace(const pc_call_t *c);
 int64_t pc_call_caller(const pc_call_t *c);         /* 0 when unauthenticated */
 int pc_call_remaining_ms(const pc_call_t *c);       /* never negative */
-pc_db_t *pc_call_db(pc_call_t *c);                  /* this worker's connection */
-void *pc_call_worker(pc_call_t *c);                 /* what worker_init returned */
+pc_db_t *pc_call_db(pc_call_t *c);                  /* this worker's connection; NULL in fast */
+void *pc_call_worker(pc_call_t *c);                 /* what worker_init returned; NULL in fast */
 void *pc_call_service(pc_call_t *c);                /* opts.service_arg */
 pc_metrics_t *pc_call_metrics(pc_call_t *c);
 

@@ -3,7 +3,8 @@
  * Each worker owns a DEALER to the broker, its own PostgreSQL connection,
  * its own publisher sender and whatever the service's worker_init made, so
  * nothing here is shared between threads except the server's read-only
- * options and the metrics table (which locks itself). */
+ * options and the metrics table (which locks itself). The broker runs fast
+ * handlers through the same pc_call_t, without a worker (pc_rpc_fast). */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
@@ -40,7 +41,8 @@ typedef struct {
 } s_worker_t;
 
 struct pc_call {
-    s_worker_t *wk;             /* the worker running it */
+    pc_rpc_server_t *srv;       /* whose call */
+    s_worker_t *wk;             /* the worker running it; NULL for a fast handler */
     const pc_method_t *method;  /* table entry; NULL when unknown */
     const Pigeon__Request *req; /* unpacked envelope, freed by the dispatcher */
     int64_t deadline;           /* pc_mono_ms() */
@@ -82,19 +84,19 @@ int64_t pc_call_caller(const pc_call_t *c)
 }
 pc_db_t *pc_call_db(pc_call_t *c)
 {
-    return c->wk->db;
+    return c->wk ? c->wk->db : NULL;
 }
 void *pc_call_worker(pc_call_t *c)
 {
-    return c->wk->state;
+    return c->wk ? c->wk->state : NULL;
 }
 void *pc_call_service(pc_call_t *c)
 {
-    return c->wk->srv->opts.service_arg;
+    return c->srv->opts.service_arg;
 }
 pc_metrics_t *pc_call_metrics(pc_call_t *c)
 {
-    return c->wk->srv->opts.metrics;
+    return c->srv->opts.metrics;
 }
 
 int pc_call_remaining_ms(const pc_call_t *c)
@@ -199,7 +201,7 @@ int pc_call_forward(pc_call_t *c, const pc_rpc_reply_t *reply)
 
 int pc_call_begin_write(pc_call_t *c)
 {
-    if (!c->wk->db)
+    if (!pc_call_db(c))
         return PC_UNAVAILABLE;
     if (c->tx && pc_db_in_transaction(c->wk->db))
         return PC_OK;
@@ -224,7 +226,7 @@ void pc_call_publish_except(pc_call_t *c, const char *topic, const char *payload
 
 void pc_call_publish(pc_call_t *c, const char *topic, const char *payload, size_t len)
 {
-    if (!c->wk->sender || !topic)
+    if (!c->wk || !c->wk->sender || !topic) /* a fast handler has no sender */
         return;
     if (!(c->tx && pc_db_in_transaction(c->wk->db))) {
         pc_pub_send(c->wk->sender, topic, payload, len);
@@ -279,7 +281,7 @@ pc_deferred_t *pc_call_defer(pc_call_t *c)
     pc_deferred_t *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->srv = c->wk->srv;
+    d->srv = c->srv;
     d->method = c->method->method;
     snprintf(d->request_id, sizeof d->request_id, "%s", c->req->request_id);
     snprintf(d->trace, sizeof d->trace, "%s", pc_call_trace(c));
@@ -287,7 +289,7 @@ pc_deferred_t *pc_call_defer(pc_call_t *c)
     d->deadline = c->deadline;
     memcpy(d->identity, c->identity, c->identity_len);
     d->identity_len = c->identity_len;
-    /* Running until answered; the worker's own count ends with its empty reply. */
+    /* Running until answered; a worker's own count ends with its empty reply. */
     pc_rpc_busy_add(d->srv, 1);
     c->deferred = true;
     return d;
@@ -484,6 +486,23 @@ static const pc_method_t *s_find(const pc_rpc_server_t *srv, const char *name)
     return NULL;
 }
 
+/* After a handler that answered (not deferred) returned rc. */
+static void s_settle(pc_call_t *c, int rc)
+{
+    if (!c->replied || rc != c->status) {
+        /* The return value is the status; keep a body set along with it. */
+        c->replied = true;
+        c->status = rc;
+        if (!pc_status_is_success(rc) && !c->error)
+            c->error = strdup(pc_status_code(rc));
+    }
+    if (!pc_status_is_known(c->status)) {
+        pc_log(PC_LOG_ERROR, pc_call_trace(c), "%s answered unknown status %d", c->req->method,
+               c->status);
+        pc_call_error(c, PC_INTERNAL, "internal error");
+    }
+}
+
 static void s_run(pc_call_t *c)
 {
     pc_db_t *db = c->wk->db;
@@ -514,18 +533,7 @@ static void s_run(pc_call_t *c)
         s_events_flush(c, true);
         return;
     }
-    if (!c->replied || rc != c->status) {
-        /* The return value is the status; keep a body set along with it. */
-        c->replied = true;
-        c->status = rc;
-        if (!pc_status_is_success(rc) && !c->error)
-            c->error = strdup(pc_status_code(rc));
-    }
-    if (!pc_status_is_known(c->status)) {
-        pc_log(PC_LOG_ERROR, pc_call_trace(c), "%s answered unknown status %d", c->req->method,
-               c->status);
-        pc_call_error(c, PC_INTERNAL, "internal error");
-    }
+    s_settle(c, rc);
     if (c->body_msg) {
         protobuf_c_message_free_unpacked(c->body_msg, NULL);
         c->body_msg = NULL;
@@ -560,6 +568,56 @@ static void s_observe(pc_metrics_t *m, const char *method, int status, int64_t a
                        labels, (double)(pc_mono_ms() - arrival) / 1000.0);
 }
 
+static pc_call_t s_call_of(pc_rpc_server_t *srv, s_worker_t *wk, const Pigeon__Request *req,
+                           const void *identity, size_t identity_len, int64_t arrival)
+{
+    return (pc_call_t){.srv = srv,
+                       .wk = wk,
+                       .method = s_find(srv, req->method),
+                       .req = req,
+                       .deadline = arrival + req->deadline_ms,
+                       .arrival = arrival,
+                       .identity = identity,
+                       .identity_len = identity_len};
+}
+
+/* True, after answering 504, when the caller has given up already. */
+static bool s_expired(pc_call_t *c)
+{
+    if (pc_mono_ms() < c->deadline)
+        return false;
+    pc_call_error(c, PC_DEADLINE_EXCEEDED, "deadline exceeded before the call started");
+    return true;
+}
+
+/* Frees what the call holds; its request stays the caller's. */
+static void s_call_clear(pc_call_t *c)
+{
+    if (c->body_msg) {
+        protobuf_c_message_free_unpacked(c->body_msg, NULL);
+        c->body_msg = NULL;
+    }
+    s_events_flush(c, false);
+    s_reply_clear(c);
+}
+
+/* Packs the answer of a call that answered, counts it, and clears the call. */
+static uint8_t *s_reply_pack(pc_call_t *c, size_t *len)
+{
+    if (c->status >= 500 && c->status != PC_DEADLINE_EXCEEDED && c->status != PC_UNAVAILABLE)
+        pc_log(PC_LOG_ERROR, pc_call_trace(c), "%s failed: %s", c->req->method,
+               c->error ? c->error : "");
+    uint8_t *out = pc_envelope_build_reply(c->req->request_id, c->status, c->error, c->body,
+                                           c->body_len, c->retry_after_s, len);
+    if (!out) /* too large to send: say so instead of going silent */
+        out = pc_envelope_build_reply(c->req->request_id, PC_INTERNAL, "reply too large", NULL, 0,
+                                      0, len);
+    s_observe(c->srv->opts.metrics, c->method ? c->method->method : "unknown", c->status,
+              c->arrival);
+    s_call_clear(c);
+    return out;
+}
+
 /* Handles one request; returns the packed reply (NULL: nothing to answer,
  * or answered later through a deferred token). */
 static uint8_t *s_handle(s_worker_t *wk, const void *identity, size_t identity_len,
@@ -571,43 +629,43 @@ static uint8_t *s_handle(s_worker_t *wk, const void *identity, size_t identity_l
         pc_debug("dropped a malformed request of %zu bytes", size);
         return NULL;
     }
-    pc_call_t c = {.wk = wk,
-                   .req = req,
-                   .deadline = arrival + req->deadline_ms,
-                   .arrival = arrival,
-                   .identity = identity,
-                   .identity_len = identity_len};
-    c.method = s_find(wk->srv, req->method);
-    if (pc_mono_ms() >= c.deadline)
-        pc_call_error(&c, PC_DEADLINE_EXCEEDED, "deadline exceeded before the call started");
-    else if (!c.method)
-        pc_call_error(&c, PC_INVALID_ARGUMENT, "unknown method \"%s\"", req->method);
-    else
-        s_run(&c);
-    if (c.deferred) {
-        s_reply_clear(&c);
-        pc_envelope_free_request(&req);
-        if (wk->db)
-            atomic_store(&wk->w->db_ok, pc_db_conn(wk->db) != NULL);
-        return NULL;
+    pc_call_t c = s_call_of(wk->srv, wk, req, identity, identity_len, arrival);
+    if (!s_expired(&c)) {
+        if (c.method)
+            s_run(&c);
+        else
+            pc_call_error(&c, PC_INVALID_ARGUMENT, "unknown method \"%s\"", req->method);
     }
-    if (c.status >= 500 && c.status != PC_DEADLINE_EXCEEDED && c.status != PC_UNAVAILABLE)
-        pc_log(PC_LOG_ERROR, pc_call_trace(&c), "%s failed: %s", req->method,
-               c.error ? c.error : "");
-    uint8_t *out = pc_envelope_build_reply(req->request_id, c.status, c.error, c.body, c.body_len,
-                                           c.retry_after_s, len);
-    if (!out) /* too large to send: say so instead of going silent */
-        out = pc_envelope_build_reply(req->request_id, PC_INTERNAL, "reply too large", NULL, 0, 0,
-                                      len);
-    s_observe(wk->srv->opts.metrics, c.method ? c.method->method : "unknown", c.status, arrival);
-    if (c.body_msg)
-        protobuf_c_message_free_unpacked(c.body_msg, NULL);
-    s_events_flush(&c, false);
-    s_reply_clear(&c);
+    uint8_t *out = c.deferred ? NULL : s_reply_pack(&c, len);
+    s_call_clear(&c);
     pc_envelope_free_request(&req);
     if (wk->db)
         atomic_store(&wk->w->db_ok, pc_db_conn(wk->db) != NULL);
     return out;
+}
+
+int pc_rpc_fast(pc_rpc_server_t *srv, const void *identity, size_t identity_len, const void *data,
+                size_t size, int64_t arrival, uint8_t **reply, size_t *len)
+{
+    *reply = NULL;
+    /* O(envelope): the worker unpacks a declined request again. */
+    Pigeon__Request *req = pc_envelope_unpack_request(data, size);
+    const pc_method_t *m = req ? s_find(srv, req->method) : NULL;
+    if (!m || !m->fast) {
+        pc_envelope_free_request(&req);
+        return PC_FAST_DECLINED;
+    }
+    pc_call_t c = s_call_of(srv, NULL, req, identity, identity_len, arrival);
+    int rc = s_expired(&c) ? c.status : m->fast(&c);
+    /* Deferred: the token's holder answers; rc no longer counts. */
+    int outcome = !c.deferred && rc == PC_FAST_DECLINED ? PC_FAST_DECLINED : 0;
+    if (!c.deferred && outcome == 0) {
+        s_settle(&c, rc);
+        *reply = s_reply_pack(&c, len);
+    }
+    s_call_clear(&c);
+    pc_envelope_free_request(&req);
+    return outcome;
 }
 
 /* Receives [client][request][arrival] and answers [client][reply]. */

@@ -9,11 +9,11 @@
 #include "media_thumb.h"
 
 static const pc_method_t s_methods[] = {
-    {"media.upload", media_h_upload, PC_METHOD_WRITE},
-    {"media.get", media_h_get, PC_METHOD_READ},
-    {"media.read", media_h_read, PC_METHOD_READ},
-    {"media.thumbnail", media_h_thumbnail, PC_METHOD_READ},
-    {"media.check", media_h_check, PC_METHOD_READ},
+    {"media.upload", media_h_upload, PC_METHOD_WRITE, NULL},
+    {"media.get", media_h_get, PC_METHOD_READ, NULL},
+    {"media.read", media_h_read, PC_METHOD_READ, NULL},
+    {"media.thumbnail", media_h_thumbnail, PC_METHOD_READ, NULL},
+    {"media.check", media_h_check, PC_METHOD_READ, NULL},
 };
 
 int media_config_load(media_config_t *cfg, char *err, size_t errlen)

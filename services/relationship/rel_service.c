@@ -7,18 +7,18 @@
 #include "rel_handlers.h"
 
 static const pc_method_t s_methods[] = {
-    {"rel.add", rel_h_add, PC_METHOD_WRITE},
-    {"rel.list_contacts", rel_h_list_contacts, PC_METHOD_READ},
-    {"rel.remove", rel_h_remove, PC_METHOD_WRITE},
-    {"rel.list_requests", rel_h_list_requests, PC_METHOD_READ},
-    {"rel.accept", rel_h_accept, PC_METHOD_WRITE},
-    {"rel.decline", rel_h_decline, PC_METHOD_WRITE},
-    {"rel.cancel", rel_h_cancel, PC_METHOD_WRITE},
-    {"rel.block", rel_h_block, PC_METHOD_WRITE},
-    {"rel.unblock", rel_h_unblock, PC_METHOD_WRITE},
-    {"rel.list_blocks", rel_h_list_blocks, PC_METHOD_READ},
-    {"rel.may_message", rel_h_may_message, PC_METHOD_READ},
-    {"rel.is_contact", rel_h_is_contact, PC_METHOD_READ},
+    {"rel.add", rel_h_add, PC_METHOD_WRITE, NULL},
+    {"rel.list_contacts", rel_h_list_contacts, PC_METHOD_READ, NULL},
+    {"rel.remove", rel_h_remove, PC_METHOD_WRITE, NULL},
+    {"rel.list_requests", rel_h_list_requests, PC_METHOD_READ, NULL},
+    {"rel.accept", rel_h_accept, PC_METHOD_WRITE, NULL},
+    {"rel.decline", rel_h_decline, PC_METHOD_WRITE, NULL},
+    {"rel.cancel", rel_h_cancel, PC_METHOD_WRITE, NULL},
+    {"rel.block", rel_h_block, PC_METHOD_WRITE, NULL},
+    {"rel.unblock", rel_h_unblock, PC_METHOD_WRITE, NULL},
+    {"rel.list_blocks", rel_h_list_blocks, PC_METHOD_READ, NULL},
+    {"rel.may_message", rel_h_may_message, PC_METHOD_READ, NULL},
+    {"rel.is_contact", rel_h_is_contact, PC_METHOD_READ, NULL},
 };
 
 /* Each worker thread gets its own client to pigeon-auth: a client owns

@@ -280,10 +280,10 @@ void router_batch_destroy(router_batch_t **bp)
     *bp = NULL;
 }
 
-/* Appends it, waiting for room; with the lock held. */
-static void s_append(router_batch_t *b, s_item_t *it)
+/* Appends it, waiting for room when `wait`; with the lock held. */
+static void s_append(router_batch_t *b, s_item_t *it, bool wait)
 {
-    while (b->queued >= b->max_queued && !b->stop)
+    while (wait && b->queued >= b->max_queued && !b->stop)
         pthread_cond_wait(&b->room, &b->lock);
     if (b->tail)
         b->tail->next = it;
@@ -294,8 +294,8 @@ static void s_append(router_batch_t *b, s_item_t *it)
     pthread_cond_signal(&b->work);
 }
 
-void router_batch_enqueue(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
-                          router_batch_done_fn done, void *arg)
+static void s_enqueue(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
+                      router_batch_done_fn done, void *arg, bool wait)
 {
     s_item_t *it = calloc(1, sizeof *it);
     if (it == NULL) {
@@ -308,8 +308,28 @@ void router_batch_enqueue(router_batch_t *b, const router_send_row_t *s, int64_t
     it->done = done;
     it->arg = arg;
     pthread_mutex_lock(&b->lock);
-    s_append(b, it);
+    s_append(b, it, wait);
     pthread_mutex_unlock(&b->lock);
+}
+
+void router_batch_enqueue(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
+                          router_batch_done_fn done, void *arg)
+{
+    s_enqueue(b, s, deadline_ms, done, arg, true);
+}
+
+bool router_batch_has_room(router_batch_t *b)
+{
+    pthread_mutex_lock(&b->lock);
+    bool room = b->queued < b->max_queued && !b->stop;
+    pthread_mutex_unlock(&b->lock);
+    return room;
+}
+
+void router_batch_enqueue_nowait(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
+                                 router_batch_done_fn done, void *arg)
+{
+    s_enqueue(b, s, deadline_ms, done, arg, false);
 }
 
 int router_batch_submit(router_batch_t *b, const router_send_row_t *s, bool *inserted, int64_t *seq,
@@ -317,7 +337,7 @@ int router_batch_submit(router_batch_t *b, const router_send_row_t *s, bool *ins
 {
     s_item_t it = {.send = s};
     pthread_mutex_lock(&b->lock);
-    s_append(b, &it);
+    s_append(b, &it, true);
     /* No deadline here: the committer always finishes a batch, bounded by
      * the statement timeout of each statement and ROUTER_BATCH_ATTEMPTS. */
     while (!it.finished)

@@ -18,7 +18,9 @@
  *    applied yet, which may need the worker's connection and clients again
  *    after a refusal): blocks until done. Other group sends are enqueued.
  * The queue is bounded (ROUTER_BATCH_QUEUE_FACTOR batches): a worker that
- * finds it full waits, which pushes back through the RPC broker.
+ * finds it full waits, which pushes back through the RPC broker. The RPC
+ * broker's own thread (msg.send's fast handler) must never wait: it checks
+ * router_batch_has_room first and declines to a worker when it is full.
  *
  * Within a batch sends are applied sorted by conversation id (arrival order
  * kept within a conversation), so two router processes lock conversation
@@ -81,6 +83,16 @@ void router_batch_destroy(router_batch_t **b);
  * which it is not stored, 0 for none. Waits while the queue is full. */
 void router_batch_enqueue(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
                           router_batch_done_fn done, void *arg);
+
+/* True when the queue has room now. Only a hint for other threads, which
+ * may fill it meanwhile. */
+bool router_batch_has_room(router_batch_t *b);
+/* router_batch_enqueue without waiting: queued even when the queue is full.
+ * For the one thread that must not wait (the RPC broker), after
+ * router_batch_has_room said yes, so the queue exceeds its bound by one
+ * send at most. */
+void router_batch_enqueue_nowait(router_batch_t *b, const router_send_row_t *s, int64_t deadline_ms,
+                                 router_batch_done_fn done, void *arg);
 
 /* Blocks until the send is committed (PC_OK: *inserted, *seq, *created_us
  * set) or failed (the store's status; nothing was stored). */

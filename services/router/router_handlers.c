@@ -5,7 +5,11 @@
  * (pigeon-media: it exists, is the sender's and of the message's kind);
  * then the send goes to the group-commit thread and the worker is done with
  * it: the call is deferred (pc_call_defer), and after COMMIT the
- * committer's thread publishes the event and answers (s_sent). The
+ * committer's thread publishes the event and answers (s_sent). The common
+ * case - a text message whose permission is cached as allowed, with room
+ * in the committer's queue - never reaches a worker: the RPC broker runs
+ * router_h_send_fast, the same steps without any that could wait, and
+ * leaves every other send to router_h_send. The
  * idempotency key (sender, client_msg_id) is settled by the committer's
  * statement, which gives a stored one no seq; router_answer_sent
  * (router_sent.c) then answers the resend (200 with the stored message, 409
@@ -193,16 +197,56 @@ static void s_sent(void *arg, const router_batch_result_t *r)
     router_answer_sent(arg, r, s_publish_direct, PC_INTERNAL, "stored message vanished");
 }
 
+/* The caller's validated send, or NULL after answering (401, 400) with
+ * the status in *st. The call owns the request. */
+static Pigeon__Msg__SendRequest *s_request(pc_call_t *call, int64_t *me, int *st)
+{
+    *me = pc_handler_caller(call);
+    if (*me == 0) {
+        *st = PC_UNAUTHENTICATED;
+        return NULL;
+    }
+    Pigeon__Msg__SendRequest *req = pc_call_unpack(call, &pigeon__msg__send_request__descriptor);
+    if (req == NULL) {
+        *st = pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return NULL;
+    }
+    *st = s_validate(call, *me, req);
+    return *st == PC_OK ? req : NULL;
+}
+
+/* Hands a permitted direct send to the committer (waiting for room when
+ * `wait`) and defers the call; s_sent answers it. Takes media. */
+static int s_queue(pc_call_t *call, router_batch_t *batch, int64_t me,
+                   const Pigeon__Msg__SendRequest *req, const char *cid,
+                   Pigeon__Media__Media *media, bool wait)
+{
+    router_pending_t *p =
+        router_pending_new(me, req->to_user_id, cid, req, pc_call_request_id(call));
+    pc_deferred_t *reply = p != NULL ? pc_call_defer(call) : NULL;
+    if (reply == NULL) {
+        if (media != NULL)
+            protobuf_c_message_free_unpacked(&media->base, NULL);
+        free(p);
+        return pc_call_error(call, PC_INTERNAL, "out of memory");
+    }
+    p->media = media;
+    p->row.has_media = media != NULL;
+    p->reply = reply;
+    /* From here on s_sent answers; this thread takes the next request. */
+    if (wait)
+        router_batch_enqueue(batch, &p->row, pc_deferred_deadline(reply), s_sent, p);
+    else
+        router_batch_enqueue_nowait(batch, &p->row, pc_deferred_deadline(reply), s_sent, p);
+    return PC_OK;
+}
+
 int router_h_send(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
-    Pigeon__Msg__SendRequest *req = pc_call_unpack(call, &pigeon__msg__send_request__descriptor);
+    int64_t me;
+    int st;
+    Pigeon__Msg__SendRequest *req = s_request(call, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
-    int st = s_validate(call, me, req);
-    if (st != PC_OK)
         return st;
     if (req->has_to_group_id)
         return router_group_send(call, me, req);
@@ -223,18 +267,31 @@ int router_h_send(pc_call_t *call)
         int again = s_resend(call, me, to, req, cid, &handled);
         return handled ? again : st;
     }
-    router_pending_t *p = router_pending_new(me, to, cid, req, pc_call_request_id(call));
-    pc_deferred_t *reply = p != NULL ? pc_call_defer(call) : NULL;
-    if (reply == NULL) {
-        if (media != NULL)
-            protobuf_c_message_free_unpacked(&media->base, NULL);
-        free(p);
-        return pc_call_error(call, PC_INTERNAL, "out of memory");
-    }
-    p->media = media;
-    p->row.has_media = media != NULL;
-    p->reply = reply;
-    /* From here on s_sent answers; this worker takes the next request. */
-    router_batch_enqueue(router_of(call)->batch, &p->row, pc_deferred_deadline(reply), s_sent, p);
-    return PC_OK;
+    return s_queue(call, router_of(call)->batch, me, req, cid, media, true);
+}
+
+int router_h_send_fast(pc_call_t *call)
+{
+    int64_t me;
+    int st;
+    Pigeon__Msg__SendRequest *req = s_request(call, &me, &st);
+    if (req == NULL)
+        return st; /* the worker would answer the same */
+    if (req->has_to_group_id || req->has_media_id)
+        return PC_FAST_DECLINED;
+    router_t *r = router_of(call);
+    uint64_t gen;
+    if (router_perm_get(r->perm, me, req->to_user_id, &gen) != 1)
+        return PC_FAST_DECLINED; /* a miss asks pigeon-relationship, a refusal looks up a resend */
+    char cid[ROUTER_CID_MAX];
+    router_cid_direct(me, req->to_user_id, cid, sizeof cid);
+    /* The lock keeps the committer from being stopped (the last worker's
+     * fini) between the check and the enqueue; uncontended but for start
+     * and stop. */
+    pthread_mutex_lock(&r->lock);
+    st = r->batch != NULL && router_batch_has_room(r->batch)
+             ? s_queue(call, r->batch, me, req, cid, NULL, false)
+             : PC_FAST_DECLINED;
+    pthread_mutex_unlock(&r->lock);
+    return st;
 }

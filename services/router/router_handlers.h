@@ -22,6 +22,10 @@
 
 /* router_handlers.c: sending */
 int router_h_send(pc_call_t *call);
+/* msg.send on the RPC broker's thread (pc_method_t.fast): a direct text
+ * send whose permission is cached as allowed, while the committer has room;
+ * declines everything else to router_h_send. */
+int router_h_send_fast(pc_call_t *call);
 
 /* router_handlers_read.c: reading and changing what is stored */
 int router_h_conversations(pc_call_t *call);

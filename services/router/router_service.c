@@ -15,14 +15,16 @@
  * sends, which a per-request transaction around the handler (where
  * rpc_replies would be written) cannot be. A retried request simply takes
  * the resend path and gets 200 with the stored message. Being a read also
- * lets a direct send defer its answer to the committer (pc_call_defer). */
+ * lets a direct send defer its answer to the committer (pc_call_defer),
+ * and lets the broker thread run the common case itself (its fast handler:
+ * no worker turn for a direct text send with a cached permission). */
 static const pc_method_t s_methods[] = {
-    {"msg.send", router_h_send, PC_METHOD_READ},
-    {"msg.conversations", router_h_conversations, PC_METHOD_READ},
-    {"msg.history", router_h_history, PC_METHOD_READ},
-    {"msg.read", router_h_read, PC_METHOD_WRITE},
-    {"msg.recall", router_h_recall, PC_METHOD_WRITE},
-    {"msg.media_access", router_h_media_access, PC_METHOD_READ},
+    {"msg.send", router_h_send, PC_METHOD_READ, router_h_send_fast},
+    {"msg.conversations", router_h_conversations, PC_METHOD_READ, NULL},
+    {"msg.history", router_h_history, PC_METHOD_READ, NULL},
+    {"msg.read", router_h_read, PC_METHOD_WRITE, NULL},
+    {"msg.recall", router_h_recall, PC_METHOD_WRITE, NULL},
+    {"msg.media_access", router_h_media_access, PC_METHOD_READ, NULL},
 };
 
 int router_init(router_t *r, char *err, size_t errlen)

@@ -39,8 +39,8 @@ static int h_fail(pc_call_t *c)
 }
 
 static const pc_method_t s_methods[] = {
-    {"h.whoami", h_whoami, PC_METHOD_READ},
-    {"h.fail", h_fail, PC_METHOD_READ},
+    {"h.whoami", h_whoami, PC_METHOD_READ, NULL},
+    {"h.fail", h_fail, PC_METHOD_READ, NULL},
 };
 
 typedef struct {

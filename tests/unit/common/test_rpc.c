@@ -162,10 +162,54 @@ static void *answer_all(void *arg)
     return NULL;
 }
 
+/* Fast handlers run on the broker; these count who ran what. */
+static atomic_int s_fast_runs;        /* fast handler calls */
+static atomic_int s_worker_runs;      /* worker handler calls of methods with a fast one */
+static atomic_bool s_fast_had_worker; /* a fast handler saw a connection or worker state */
+
+static void fast_seen(pc_call_t *c)
+{
+    atomic_fetch_add(&s_fast_runs, 1);
+    if (pc_call_db(c) != NULL || pc_call_worker(c) != NULL)
+        atomic_store(&s_fast_had_worker, true);
+}
+
+static int h_counted(pc_call_t *c)
+{
+    atomic_fetch_add(&s_worker_runs, 1);
+    return h_echo(c);
+}
+
+static int f_echo(pc_call_t *c)
+{
+    fast_seen(c);
+    return h_echo(c);
+}
+
+static int f_defer(pc_call_t *c)
+{
+    fast_seen(c);
+    return h_defer(c);
+}
+
+/* Reads the request, then leaves it to a worker. */
+static int f_decline(pc_call_t *c)
+{
+    fast_seen(c);
+    if (pc_call_unpack(c, &pigeon__request__descriptor) == NULL)
+        return pc_call_error(c, PC_INVALID_ARGUMENT, "malformed body");
+    return PC_FAST_DECLINED;
+}
+
 static const pc_method_t s_methods[] = {
-    {"t.defer", h_defer, PC_METHOD_READ}, {"t.echo", h_echo, PC_METHOD_READ},
-    {"t.slow", h_slow, PC_METHOD_READ},   {"t.late", h_late, PC_METHOD_READ},
-    {"t.child", h_child, PC_METHOD_READ},
+    {"t.defer", h_defer, PC_METHOD_READ, NULL},
+    {"t.echo", h_echo, PC_METHOD_READ, NULL},
+    {"t.slow", h_slow, PC_METHOD_READ, NULL},
+    {"t.late", h_late, PC_METHOD_READ, NULL},
+    {"t.child", h_child, PC_METHOD_READ, NULL},
+    {"t.quick", h_counted, PC_METHOD_READ, f_echo},
+    {"t.fdefer", h_counted, PC_METHOD_READ, f_defer},
+    {"t.decline", h_counted, PC_METHOD_READ, f_decline},
 };
 
 typedef struct {
@@ -344,20 +388,20 @@ static void test_late_handler_is_deadline_exceeded(void **state)
     pc_rpc_reply_clear(&reply);
 }
 
-static void test_expired_on_arrival_is_not_run(void **state)
+/* Sends a request for method whose deadline has passed on arrival (the
+ * client would never send it) and returns the reply, the caller's to free. */
+static Pigeon__Reply *call_expired(const char *endpoint, const char *method, const char *id)
 {
-    fixture_t *f = *state;
     void *dealer = zmq_socket(pc_zmq_context(), ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(dealer, f->endpoint), 0);
+    assert_int_equal(zmq_connect(dealer, endpoint), 0);
     Pigeon__Request req = PIGEON__REQUEST__INIT;
-    req.request_id = "expired-1";
-    req.method = "t.echo";
+    req.request_id = (char *)id;
+    req.method = (char *)method;
     req.deadline_ms = 0;
     size_t len;
     uint8_t *bytes = pc_envelope_pack_request(&req, &len);
-    int before = atomic_load(&s_handled);
     assert_int_equal(zmq_send(dealer, bytes, len, 0), (int)len);
     free(bytes);
 
@@ -368,11 +412,19 @@ static void test_expired_on_arrival_is_not_run(void **state)
     assert_true(n > 0);
     Pigeon__Reply *rep = pc_envelope_unpack_reply(buf, (size_t)n);
     assert_non_null(rep);
-    assert_string_equal(rep->request_id, "expired-1");
+    assert_string_equal(rep->request_id, id);
+    zmq_close(dealer);
+    return rep;
+}
+
+static void test_expired_on_arrival_is_not_run(void **state)
+{
+    fixture_t *f = *state;
+    int before = atomic_load(&s_handled);
+    Pigeon__Reply *rep = call_expired(f->endpoint, "t.echo", "expired-1");
     assert_int_equal(rep->status, PC_DEADLINE_EXCEEDED);
     assert_int_equal(atomic_load(&s_handled), before);
     pc_envelope_free_reply(&rep);
-    zmq_close(dealer);
 }
 
 static void test_child_ids_are_derived(void **state)
@@ -475,6 +527,7 @@ typedef struct {
     pc_registry_t *reg; /* to make this thread's client */
     const char *text;   /* sent, echoed back */
     int deadline_ms;    /* of the call */
+    const char *method; /* NULL: t.defer */
     int status;         /* the answer */
     char echoed[64];    /* the reply body's text */
     char error[64];     /* the reply's error message */
@@ -489,7 +542,7 @@ static void *defer_caller(void *arg)
     in.method = (char *)a->text;
     pc_rpc_opts_t o = {.deadline_ms = a->deadline_ms};
     pc_rpc_reply_t reply;
-    a->status = pc_rpc_call(cli, &o, "t.defer", &in.base, &reply);
+    a->status = pc_rpc_call(cli, &o, a->method ? a->method : "t.defer", &in.base, &reply);
     int st;
     Pigeon__Reply *out =
         a->status == PC_OK
@@ -503,6 +556,27 @@ static void *defer_caller(void *arg)
     pc_rpc_reply_clear(&reply);
     pc_rpc_client_destroy(&cli);
     return NULL;
+}
+
+/* Answers the n parked calls from another thread, waits for their callers
+ * and checks what each got: the echo for "ok..." texts, 409 otherwise. */
+static void answer_and_check(pthread_t *callers, defer_arg_t *a, int n)
+{
+    pthread_t answerer;
+    assert_int_equal(pthread_create(&answerer, NULL, answer_all, NULL), 0);
+    pthread_join(answerer, NULL);
+    for (int i = 0; i < n; i++) {
+        pthread_join(callers[i], NULL);
+        if (strncmp(a[i].text, "ok", 2) == 0) {
+            assert_int_equal(a[i].status, PC_OK);
+            assert_string_equal(a[i].echoed, a[i].text);
+        } else {
+            char error[80];
+            snprintf(error, sizeof error, "already %s", a[i].text);
+            assert_int_equal(a[i].status, PC_CONFLICT);
+            assert_string_equal(a[i].error, error);
+        }
+    }
 }
 
 static void test_deferred_reply_from_another_thread(void **state)
@@ -522,17 +596,7 @@ static void test_deferred_reply_from_another_thread(void **state)
     assert_int_equal(call_echo(f->cli, &o, "meanwhile", &reply), PC_OK);
     pc_rpc_reply_clear(&reply);
 
-    pthread_t answerer;
-    assert_int_equal(pthread_create(&answerer, NULL, answer_all, NULL), 0);
-    pthread_join(answerer, NULL);
-    for (int i = 0; i < 4; i++)
-        pthread_join(t[i], NULL);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(a[i].status, PC_OK);
-        assert_string_equal(a[i].echoed, a[i].text);
-    }
-    assert_int_equal(a[3].status, PC_CONFLICT);
-    assert_string_equal(a[3].error, "already taken");
+    answer_and_check(t, a, 4);
 }
 
 typedef struct {
@@ -594,6 +658,96 @@ static void test_late_deferred_reply_is_dropped(void **state)
     assert_string_equal(out->request_id, "next");
     protobuf_c_message_free_unpacked(&out->base, NULL);
     pc_rpc_reply_clear(&reply);
+}
+
+/* --- fast handlers (pc_method_t.fast) ------------------------------------- */
+
+static int call_text(pc_rpc_client_t *cli, const char *method, const char *text, char *echoed,
+                     size_t size)
+{
+    Pigeon__Request in = PIGEON__REQUEST__INIT;
+    in.request_id = "x";
+    in.method = (char *)text;
+    pc_rpc_opts_t o = {.caller_id = 9, .request_id = "fast-request-1", .deadline_ms = 2000};
+    pc_rpc_reply_t reply;
+    int status = pc_rpc_call(cli, &o, method, &in.base, &reply);
+    Pigeon__Reply *out =
+        (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, NULL);
+    snprintf(echoed, size, "%s", out && out->request_id ? out->request_id : "");
+    if (out)
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+    pc_rpc_reply_clear(&reply);
+    return status;
+}
+
+static void test_fast_answer_needs_no_worker(void **state)
+{
+    fixture_t *f = *state;
+    int fast = atomic_load(&s_fast_runs), worker = atomic_load(&s_worker_runs);
+    char echoed[64];
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(call_text(f->cli, "t.quick", "quick", echoed, sizeof echoed), PC_OK);
+        assert_string_equal(echoed, "quick");
+    }
+    assert_int_equal(atomic_load(&s_fast_runs), fast + 20);
+    assert_int_equal(atomic_load(&s_worker_runs), worker); /* no worker ran one */
+    assert_false(atomic_load(&s_fast_had_worker));
+}
+
+static void test_fast_deferred_answer_from_another_thread(void **state)
+{
+    fixture_t *f = *state;
+    int worker = atomic_load(&s_worker_runs);
+    defer_arg_t a[3] = {{.text = "ok-f0"}, {.text = "ok-f1"}, {.text = "gone"}};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        a[i].reg = f->reg;
+        a[i].deadline_ms = 5000;
+        a[i].method = "t.fdefer";
+        assert_int_equal(pthread_create(&t[i], NULL, defer_caller, &a[i]), 0);
+    }
+    assert_true(wait_tokens(3, 3000));
+    answer_and_check(t, a, 3);
+    assert_int_equal(atomic_load(&s_worker_runs), worker);
+}
+
+static void test_fast_declined_reaches_the_handler(void **state)
+{
+    fixture_t *f = *state;
+    int fast = atomic_load(&s_fast_runs), worker = atomic_load(&s_worker_runs);
+    char echoed[64];
+    assert_int_equal(call_text(f->cli, "t.decline", "declined", echoed, sizeof echoed), PC_OK);
+    assert_string_equal(echoed, "declined"); /* the same body */
+    assert_int_equal(atomic_load(&s_fast_runs), fast + 1);
+    assert_int_equal(atomic_load(&s_worker_runs), worker + 1);
+    pthread_mutex_lock(&s_mu);
+    assert_string_equal(s_last_id, "fast-request-1"); /* the same envelope */
+    pthread_mutex_unlock(&s_mu);
+}
+
+static void test_fast_expired_on_arrival_is_not_run(void **state)
+{
+    fixture_t *f = *state;
+    int fast = atomic_load(&s_fast_runs), worker = atomic_load(&s_worker_runs);
+    Pigeon__Reply *rep = call_expired(f->endpoint, "t.quick", "expired-fast");
+    assert_int_equal(rep->status, PC_DEADLINE_EXCEEDED);
+    assert_string_equal(rep->error_message, "deadline exceeded before the call started");
+    assert_int_equal(atomic_load(&s_fast_runs), fast);
+    assert_int_equal(atomic_load(&s_worker_runs), worker);
+    pc_envelope_free_reply(&rep);
+}
+
+static void test_fast_handler_on_a_write_is_refused(void **state)
+{
+    (void)state;
+    static const pc_method_t methods[] = {{"t.w", h_echo, PC_METHOD_WRITE, f_echo}};
+    pc_rpc_server_opts_t o = {.service = "w",
+                              .schema = "w",
+                              .methods = methods,
+                              .method_count = 1,
+                              .workers = 1,
+                              .bind_endpoint = "tcp://127.0.0.1:*"};
+    assert_null(pc_rpc_server_new(&o, NULL, 0));
 }
 
 /* --- many calls in flight on one thread (rpc_async.h) --------------------- */
@@ -764,6 +918,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deferred_reply_from_another_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_waits_for_deferred_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_deferred_reply_is_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_answer_needs_no_worker, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_deferred_answer_from_another_thread, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fast_declined_reaches_the_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_expired_on_arrival_is_not_run, setup, teardown),
+        cmocka_unit_test(test_fast_handler_on_a_write_is_refused),
         cmocka_unit_test_setup_teardown(test_async_calls_share_one_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_no_instance_is_unavailable_at_once, setup,
                                         teardown),
