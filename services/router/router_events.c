@@ -99,18 +99,26 @@ void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg
     s_send_pair(call, pc_api_frame(type, "message", pc_api_message(m)), actor, other, origin, type);
 }
 
+char *router_message_event(const char *trace, const char *type, const Pigeon__Msg__Message *m,
+                           size_t *len)
+{
+    char *frame = pc_api_frame(type, "message", pc_api_message(m));
+    if (frame == NULL) {
+        pc_log(PC_LOG_WARN, trace, "could not encode %s event", type);
+        return NULL;
+    }
+    *len = strlen(frame);
+    return frame;
+}
+
 void router_publish_message_pub(pc_pub_sender_t *pub, const char *type,
                                 const Pigeon__Msg__Message *m, int64_t actor, int64_t other,
                                 const char *origin)
 {
-    if (pub == NULL)
+    size_t len;
+    char *frame = pub != NULL ? router_message_event(NULL, type, m, &len) : NULL;
+    if (frame == NULL)
         return;
-    char *frame = pc_api_frame(type, "message", pc_api_message(m));
-    if (frame == NULL) {
-        pc_warn("could not encode %s event", type);
-        return;
-    }
-    size_t len = strlen(frame);
     if (other > 0) {
         s_topic_t t = s_user_topic(other);
         pc_pub_send(pub, t.s, frame, len);

@@ -148,6 +148,11 @@ void router_msg_view(const router_msg_row_t *row, Pigeon__Msg__Message *m, char 
 
 /* --- events, queued for after the commit (sent at once outside one) --- */
 
+/* {"type": type, "message": m} encoded once, its length in *len; NULL
+ * (logged under trace, which may be NULL) when it cannot be. Freed by the
+ * caller. */
+char *router_message_event(const char *trace, const char *type, const Pigeon__Msg__Message *m,
+                           size_t *len);
 /* {"type": type, "message": m} to u:<other>/ and to u:<actor>/ except the
  * socket tagged origin (may be NULL); encoded once. */
 void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,

@@ -126,12 +126,10 @@ bool router_group_may_read(pc_call_t *call, int64_t user, const char *cid, int64
 void router_publish_group(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
                           const router_ginfo_t *info, int64_t actor, const char *origin)
 {
-    char *frame = pc_api_frame(type, "message", pc_api_message(m));
-    if (frame == NULL) {
-        pc_log(PC_LOG_WARN, pc_call_trace(call), "could not encode %s event", type);
+    size_t len;
+    char *frame = router_message_event(pc_call_trace(call), type, m, &len);
+    if (frame == NULL)
         return;
-    }
-    size_t len = strlen(frame);
     char topic[32];
     /* One encoded frame, one publish per member: O(members). */
     for (size_t i = 0; info != NULL && i < info->roster->n_user_ids; i++) {
@@ -149,14 +147,10 @@ void router_publish_group(pc_call_t *call, const char *type, const Pigeon__Msg__
 void router_publish_group_pub(pc_pub_sender_t *pub, const char *type, const Pigeon__Msg__Message *m,
                               const router_ginfo_t *info, int64_t actor, const char *origin)
 {
-    if (pub == NULL)
+    size_t len;
+    char *frame = pub != NULL ? router_message_event(NULL, type, m, &len) : NULL;
+    if (frame == NULL)
         return;
-    char *frame = pc_api_frame(type, "message", pc_api_message(m));
-    if (frame == NULL) {
-        pc_warn("could not encode %s event", type);
-        return;
-    }
-    size_t len = strlen(frame);
     /* One frame for every member, shared by reference: O(members) sends,
      * one copy of the bytes. */
     if (info != NULL)

@@ -734,6 +734,25 @@ void h_pg_cluster_destroy(h_pg_cluster_t *c)
     c->dir[0] = '\0';
 }
 
+void h_pg_cluster_adopt(h_pg_cluster_t *c)
+{
+    h_pg_cluster_start(c);
+    const char *old = getenv("PIGEON_TEST_DB_URL");
+    c->saved_url = old ? strdup(old) : NULL;
+    setenv("PIGEON_TEST_DB_URL", c->url, 1);
+}
+
+void h_pg_cluster_release(h_pg_cluster_t *c)
+{
+    h_pg_cluster_destroy(c);
+    if (c->saved_url)
+        setenv("PIGEON_TEST_DB_URL", c->saved_url, 1);
+    else
+        unsetenv("PIGEON_TEST_DB_URL");
+    free(c->saved_url);
+    c->saved_url = NULL;
+}
+
 /* ------------------------------------------------------------------ HTTP */
 
 static void s_curl_init(void)

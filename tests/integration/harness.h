@@ -84,11 +84,17 @@ typedef struct {
     char dir[256]; /* data/, socket and log live here */
     int port;
     char url[256];
+    char *saved_url; /* h_pg_cluster_adopt: PIGEON_TEST_DB_URL before it */
 } h_pg_cluster_t;
 void h_pg_cluster_start(h_pg_cluster_t *c);   /* initdb + start; fails the test when it cannot */
 void h_pg_cluster_down(h_pg_cluster_t *c);    /* pg_ctl stop -m fast */
 void h_pg_cluster_up(h_pg_cluster_t *c);      /* start again, same port and data */
 void h_pg_cluster_destroy(h_pg_cluster_t *c); /* stop if running and remove the directory */
+/* Starts a private cluster and points PIGEON_TEST_DB_URL at it, for a test
+ * group that stops PostgreSQL; h_pg_cluster_release destroys it and points
+ * PIGEON_TEST_DB_URL back at what it was (also after a failure). */
+void h_pg_cluster_adopt(h_pg_cluster_t *c);
+void h_pg_cluster_release(h_pg_cluster_t *c);
 
 /* One HTTP exchange through libcurl. */
 typedef struct {

@@ -22,25 +22,18 @@ static const char *const s_services[] = {"auth", "relationship", "router", NULL}
 
 /* The private cluster; the group teardown removes it even after a failure. */
 static h_pg_cluster_t s_pg;
-static char *s_saved_url;
 
 static int s_setup(void **state)
 {
     (void)state;
-    h_pg_cluster_start(&s_pg);
-    const char *old = getenv("PIGEON_TEST_DB_URL");
-    s_saved_url = old ? strdup(old) : NULL;
-    setenv("PIGEON_TEST_DB_URL", s_pg.url, 1);
+    h_pg_cluster_adopt(&s_pg);
     return 0;
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    h_pg_cluster_destroy(&s_pg);
-    if (s_saved_url)
-        setenv("PIGEON_TEST_DB_URL", s_saved_url, 1);
-    free(s_saved_url);
+    h_pg_cluster_release(&s_pg);
     return 0;
 }
 

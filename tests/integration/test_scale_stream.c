@@ -176,28 +176,18 @@ static void test_kill9_of_one_copy_of_each_service_loses_and_doubles_nothing(voi
 /* The private cluster of the PostgreSQL test; its teardown removes it even
  * after a failure and points PIGEON_TEST_DB_URL back at the runner's. */
 static h_pg_cluster_t s_pg;
-static char *s_saved_url;
 
 static int s_pg_setup(void **state)
 {
     (void)state;
-    h_pg_cluster_start(&s_pg);
-    const char *old = getenv("PIGEON_TEST_DB_URL");
-    s_saved_url = old ? strdup(old) : NULL;
-    setenv("PIGEON_TEST_DB_URL", s_pg.url, 1);
+    h_pg_cluster_adopt(&s_pg);
     return 0;
 }
 
 static int s_pg_teardown(void **state)
 {
     (void)state;
-    h_pg_cluster_destroy(&s_pg);
-    if (s_saved_url)
-        setenv("PIGEON_TEST_DB_URL", s_saved_url, 1);
-    else
-        unsetenv("PIGEON_TEST_DB_URL");
-    free(s_saved_url);
-    s_saved_url = NULL;
+    h_pg_cluster_release(&s_pg);
     return 0;
 }
 

@@ -481,23 +481,38 @@ static void *swallow(void *arg)
     return NULL;
 }
 
+/* Starts a hung instance (a swallower on its own thread) and makes the
+ * "t" service two instances: static-0 the hung one, static-1 the real
+ * server. hung_stop undoes it. */
+static pthread_t hung_start(swallower_t *s, const fixture_t *f)
+{
+    s->sock = zmq_socket(pc_zmq_context(), ZMQ_ROUTER);
+    int linger = 0;
+    zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_bind(s->sock, "tcp://127.0.0.1:*"), 0);
+    char hung[128], list[300];
+    size_t sz = sizeof hung;
+    zmq_getsockopt(s->sock, ZMQ_LAST_ENDPOINT, hung, &sz);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, swallow, s), 0);
+    snprintf(list, sizeof list, "%s,%s", hung, f->endpoint);
+    setenv("PIGEON_T_ENDPOINTS", list, 1);
+    return t;
+}
+
+static void hung_stop(swallower_t *s, pthread_t t, const fixture_t *f)
+{
+    atomic_store(&s->stop, true);
+    pthread_join(t, NULL);
+    zmq_close(s->sock);
+    setenv("PIGEON_T_ENDPOINTS", f->endpoint, 1);
+}
+
 static void test_retry_goes_to_another_instance(void **state)
 {
     fixture_t *f = *state;
     swallower_t s = {0};
-    s.sock = zmq_socket(pc_zmq_context(), ZMQ_ROUTER);
-    int linger = 0;
-    zmq_setsockopt(s.sock, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_bind(s.sock, "tcp://127.0.0.1:*"), 0);
-    char hung[128], list[300];
-    size_t sz = sizeof hung;
-    zmq_getsockopt(s.sock, ZMQ_LAST_ENDPOINT, hung, &sz);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, swallow, &s), 0);
-
-    /* static-0 is the hung one, static-1 the real server. */
-    snprintf(list, sizeof list, "%s,%s", hung, f->endpoint);
-    setenv("PIGEON_T_ENDPOINTS", list, 1);
+    pthread_t t = hung_start(&s, f);
     pc_rpc_client_t *cli = pc_rpc_client_new(f->reg, "t", 600);
     assert_int_equal(pc_rpc_client_instances(cli), 2);
 
@@ -513,14 +528,11 @@ static void test_retry_goes_to_another_instance(void **state)
         assert_string_equal(s_last_id, id); /* the server saw the same id */
         pthread_mutex_unlock(&s_mu);
     }
-    atomic_store(&s.stop, true);
-    pthread_join(t, NULL);
+    hung_stop(&s, t, f);
     assert_true(atomic_load(&s.count) >= 1);
     /* What the hung instance swallowed was then answered by the server. */
     assert_memory_equal(s.ids[0], "retry-", 6);
-    zmq_close(s.sock);
     pc_rpc_client_destroy(&cli);
-    setenv("PIGEON_T_ENDPOINTS", f->endpoint, 1);
 }
 
 typedef struct {
@@ -865,17 +877,7 @@ static void test_async_retry_goes_to_another_instance(void **state)
 {
     fixture_t *f = *state;
     swallower_t s = {0};
-    s.sock = zmq_socket(pc_zmq_context(), ZMQ_ROUTER);
-    int linger = 0;
-    zmq_setsockopt(s.sock, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_bind(s.sock, "tcp://127.0.0.1:*"), 0);
-    char hung[128], list[300];
-    size_t sz = sizeof hung;
-    zmq_getsockopt(s.sock, ZMQ_LAST_ENDPOINT, hung, &sz);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, swallow, &s), 0);
-    snprintf(list, sizeof list, "%s,%s", hung, f->endpoint);
-    setenv("PIGEON_T_ENDPOINTS", list, 1);
+    pthread_t t = hung_start(&s, f);
     pc_rpc_async_t *a = pc_rpc_async_new(f->reg, "t", 600);
 
     /* Round robin sends some first attempts to the hung instance; each
@@ -890,8 +892,7 @@ static void test_async_retry_goes_to_another_instance(void **state)
         async_echo(a, &o, texts[i], &out[i]);
     }
     async_settle(a, 3000);
-    atomic_store(&s.stop, true);
-    pthread_join(t, NULL);
+    hung_stop(&s, t, f);
     for (int i = 0; i < 6; i++) {
         assert_int_equal(out[i].calls, 1);
         assert_int_equal(out[i].status, PC_OK);
@@ -899,9 +900,7 @@ static void test_async_retry_goes_to_another_instance(void **state)
     }
     assert_true(atomic_load(&s.count) >= 1);
     assert_memory_equal(s.ids[0], "aretry-", 7); /* retried with the same id */
-    zmq_close(s.sock);
     pc_rpc_async_destroy(&a);
-    setenv("PIGEON_T_ENDPOINTS", f->endpoint, 1);
 }
 
 int main(void)
