@@ -1,9 +1,9 @@
 /* ws_io.c - one WebSocket's bytes, on its loop's thread: the output queue
  * (at most GW_WS_OUT_MAX bytes, then close 1013), the close handshake, and
  * the client's frames turned into pongs, error frames and jobs for the
- * workers. A frame goes straight to the socket while nothing is queued, and
- * both buffers hold memory only while bytes wait (ws_buf.h): an idle socket
- * has none. A socket with GW_WS_JOBS_MAX jobs waiting is not read until one
+ * workers. Frames are queued and each socket's queue is written once at the
+ * end of its loop's turn, and both buffers hold memory only while bytes wait
+ * (ws_buf.h): an idle socket has none. A socket with GW_WS_JOBS_MAX jobs waiting is not read until one
  * ends, so a fast sender is slowed by TCP instead of refused. */
 #include <errno.h>
 #include <inttypes.h>
@@ -66,39 +66,35 @@ int gw_ws_io_flush(gw_ws_loop_t *l, gw_ws_sess_t *s)
     return 0;
 }
 
-/* Writes the pieces of a frame: straight to the socket while nothing is
- * queued (a socket that keeps up never needs a buffer), the rest into the
- * queue. Returns 1 when they would take the queue past limit (nothing
- * written), -1 when the socket is gone, else 0. */
+static void s_mark_dirty(gw_ws_loop_t *l, gw_ws_sess_t *s)
+{
+    if (!s->dirty) {
+        s->dirty = true;
+        s->next_dirty = l->dirty;
+        l->dirty = s;
+    }
+}
+
+/* Queues the pieces of a frame; the loop writes every socket's queue once
+ * at the end of its turn (gw_ws_io_flush_dirty), so an ack and the pushes
+ * a socket gets in one turn leave in one send(2) and wake the client once.
+ * Returns 1 when they would take the queue past limit (nothing queued),
+ * -1 when the socket is gone, else 0. */
 static int s_write(gw_ws_loop_t *l, gw_ws_sess_t *s, struct iovec *iov, int niov, size_t limit)
 {
-    size_t total = 0, sent = 0;
+    size_t total = 0;
     for (int i = 0; i < niov; i++)
         total += iov[i].iov_len;
     if (ws_buf_used(&s->out) + total > limit)
         return 1;
-    if (ws_buf_used(&s->out) == 0) {
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
-        ssize_t n;
-        do
-            n = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-        while (n < 0 && errno == EINTR);
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            gw_ws_sess_teardown(l, s);
-            return -1;
-        }
-        sent = n > 0 ? (size_t)n : 0;
-    }
-    for (int i = 0; i < niov; i++) { /* queue what the kernel did not take */
-        size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
-        sent -= skip;
-        if (!ws_buf_append(&s->out, (const uint8_t *)iov[i].iov_base + skip, iov[i].iov_len - skip,
-                           limit)) {
+    for (int i = 0; i < niov; i++) {
+        if (!ws_buf_append(&s->out, iov[i].iov_base, iov[i].iov_len, limit)) {
             gw_ws_sess_teardown(l, s); /* out of memory: within the limit by the check above */
             return -1;
         }
     }
-    return gw_ws_io_flush(l, s);
+    s_mark_dirty(l, s);
+    return 0;
 }
 
 /* Queues a frame (already encoded) and writes. A client that lets more than
@@ -112,24 +108,6 @@ int gw_ws_io_send_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, si
     if (rc > 0)
         return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
     return rc;
-}
-
-int gw_ws_io_queue_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, size_t n)
-{
-    if (s->state != GW_WS_OPEN)
-        return 0;
-    if (ws_buf_used(&s->out) + n > GW_WS_OUT_MAX)
-        return gw_ws_io_close(l, s, WS_CLOSE_TRY_AGAIN, "client reads too slowly");
-    if (!ws_buf_append(&s->out, frame, n, GW_WS_OUT_MAX)) {
-        gw_ws_sess_teardown(l, s); /* out of memory: within the limit by the check above */
-        return -1;
-    }
-    if (!s->dirty) {
-        s->dirty = true;
-        s->next_dirty = l->dirty;
-        l->dirty = s;
-    }
-    return 0;
 }
 
 void gw_ws_io_flush_dirty(gw_ws_loop_t *l)

@@ -184,7 +184,7 @@ static void s_event(gw_ws_loop_t *l, gw_ws_msg_t *m)
                 dropped++; /* counted, then closed with 1013 by s_send_raw */
             else
                 pushed++;
-            gw_ws_io_queue_raw(l, s, m->blob->data, m->blob->len);
+            gw_ws_io_send_raw(l, s, m->blob->data, m->blob->len);
         }
         s = next;
     }
@@ -253,9 +253,6 @@ static void s_mail(gw_ws_loop_t *l)
         gw_ws_msg_free(m);
         m = next;
     }
-    /* Events were only queued: one send(2) per socket for all of its events
-     * of this turn (several group messages for a member land in one). */
-    gw_ws_io_flush_dirty(l);
 }
 
 /* Pings, silence, close deadlines: O(sockets of the loop) once a tick
@@ -306,6 +303,9 @@ static void *s_run(void *arg)
         int64_t now = pc_mono_ms();
         if (now - l->last_tick_ms >= l->tick_ms)
             s_tick(l, now);
+        /* Frames were only queued: one send(2) per socket for all of its
+         * frames of this turn (acks, pushes, several group messages). */
+        gw_ws_io_flush_dirty(l);
         s_bury(l);
     }
     while (l->all)

@@ -50,7 +50,7 @@ typedef struct gw_ws_sess {
     bool paused;                 /* not reading: GW_WS_JOBS_MAX jobs wait (TCP pushes back) */
     bool dead;                   /* torn down; freed at the end of the loop turn */
     struct gw_ws_sess *next_dead;    /* list of torn-down sessions */
-    bool dirty;                  /* on the loop's dirty list: events queued, not written */
+    bool dirty;                  /* on the loop's dirty list: frames queued, not written */
     struct gw_ws_sess *next_dirty;   /* link of that list */
 } gw_ws_sess_t;
 
@@ -66,7 +66,7 @@ struct gw_ws_loop {
     gw_ws_sess_t *by_user[GW_WS_BUCKETS];    /* sessions by user id */
     gw_ws_sess_t *all;                   /* every session */
     gw_ws_sess_t *dead;                  /* torn down this turn: epoll may still name them */
-    gw_ws_sess_t *dirty;                 /* sessions with events queued by the mailbox turn */
+    gw_ws_sess_t *dirty;                 /* sessions with frames queued in this turn */
     int64_t last_tick_ms;            /* last timer scan */
     int tick_ms;                     /* between timer scans (see s_tick_ms) */
     /* Reads of a socket with nothing buffered land here (ws_io.c), so a
@@ -82,13 +82,13 @@ void gw_ws_sess_teardown(gw_ws_loop_t *l, gw_ws_sess_t *s);
 /* Sets the epoll interest from s->pollout and s->paused. */
 void gw_ws_io_watch(gw_ws_loop_t *l, gw_ws_sess_t *s);
 int gw_ws_io_flush(gw_ws_loop_t *l, gw_ws_sess_t *s);
-/* Queues an encoded frame; beyond GW_WS_OUT_MAX queued bytes: close 1013. */
+/* Sending only queues: a frame goes into the socket's output queue and the
+ * socket onto the loop's dirty list, and gw_ws_io_flush_dirty writes each
+ * socket's frames of a loop turn with one send(2).
+ * Queues an encoded frame; beyond GW_WS_OUT_MAX queued bytes: close 1013. */
 int gw_ws_io_send_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, size_t n);
-/* Like gw_ws_io_send_raw, but only queues the frame and puts s on the loop's
- * dirty list: gw_ws_io_flush_dirty writes each socket's events of a mailbox
- * turn with one send(2). */
-int gw_ws_io_queue_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, size_t n);
-/* Writes the queues of the dirty sessions and empties the list. */
+/* Writes the queues of the dirty sessions and empties the list (at the end
+ * of every loop turn, before torn-down sessions are freed). */
 void gw_ws_io_flush_dirty(gw_ws_loop_t *l);
 int gw_ws_io_send(gw_ws_loop_t *l, gw_ws_sess_t *s, uint8_t opcode, const void *p, size_t n);
 int gw_ws_io_send_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const char *text);

@@ -28,6 +28,8 @@
 #define S_SENDER_HWM 100000
 #define S_XPUB_HWM 100000
 #define S_SUB_HWM 100000
+/* Both places that drop an event count it under one name. */
+#define S_DROPPED_HELP "Events dropped because a publisher queue was full"
 /* How long destroy keeps forwarding what senders queued. */
 #define S_FLUSH_MS 200
 
@@ -94,10 +96,10 @@ static void s_on_subscription(pc_publisher_t *pub)
         size_t ilen = strlen(pub->instance);
         marker[0] = '\0';
         memcpy(marker + 1, pub->instance, ilen);
-        /* XPUB sends never block: a subscriber over its HWM loses the marker,
-         * and the gateway's ready deadline covers that. */
-        if (zmq_send(pub->xpub, data + 1, len - 1, ZMQ_SNDMORE) >= 0)
-            zmq_send(pub->xpub, marker, 1 + ilen, 0);
+        /* A subscriber over its HWM loses the marker (never wait for it:
+         * ZMQ_XPUB_NODROP), and the gateway's ready deadline covers that. */
+        if (zmq_send(pub->xpub, data + 1, len - 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+            zmq_send(pub->xpub, marker, 1 + ilen, ZMQ_DONTWAIT);
     }
     zmq_msg_close(&m);
     s_skip_rest(pub->xpub);
@@ -124,10 +126,12 @@ static int s_forward_one(pc_publisher_t *pub)
     }
     if (zmq_msg_more(&payload)) {
         s_skip_rest(pub->pull);
-    } else if (zmq_msg_send(&topic, pub->xpub, ZMQ_SNDMORE) >= 0) {
-        zmq_msg_send(&payload, pub->xpub, 0);
+    } else if (zmq_msg_send(&topic, pub->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) {
+        zmq_msg_send(&payload, pub->xpub, ZMQ_DONTWAIT); /* the rest of an accepted message */
         s_count(pub->metrics, "pigeon_events_published_total", "Events handed to the XPUB socket",
                 1);
+    } else if (errno == EAGAIN) { /* a subscriber of the topic is S_XPUB_HWM behind */
+        s_count(pub->metrics, "pigeon_events_dropped_total", S_DROPPED_HELP, 1);
     }
     zmq_msg_close(&topic);
     zmq_msg_close(&payload);
@@ -192,6 +196,9 @@ pc_publisher_t *pc_publisher_new(const char *bind_endpoint, const char *instance
     if (!pub->xpub || !pub->pull)
         goto fail;
     s_setint(pub->xpub, ZMQ_XPUB_VERBOSE, 1);
+    /* A full subscriber queue fails the send (EAGAIN) instead of dropping
+     * the event silently, so every drop is counted. */
+    s_setint(pub->xpub, ZMQ_XPUB_NODROP, 1);
     s_setint(pub->xpub, ZMQ_SNDHWM, S_XPUB_HWM);
     s_setint(pub->xpub, ZMQ_LINGER, S_FLUSH_MS);
     s_setint(pub->pull, ZMQ_RCVHWM, S_SENDER_HWM);
@@ -271,8 +278,7 @@ int pc_pub_send(pc_pub_sender_t *s, const char *topic, const void *payload, size
      * messages whole once that one is accepted. */
     if (zmq_send(s->push, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(s->push, payload, len, ZMQ_DONTWAIT) < 0) {
-        s_count(s->metrics, "pigeon_events_dropped_total",
-                "Events dropped because the publisher queue was full", 1);
+        s_count(s->metrics, "pigeon_events_dropped_total", S_DROPPED_HELP, 1);
         return -1;
     }
     return 0;
@@ -324,8 +330,7 @@ size_t pc_pub_send_users(pc_pub_sender_t *s, const int64_t *users, size_t n, int
     }
     zmq_msg_close(&base);
     if (dropped > 0)
-        s_count(s->metrics, "pigeon_events_dropped_total",
-                "Events dropped because the publisher queue was full", (uint64_t)dropped);
+        s_count(s->metrics, "pigeon_events_dropped_total", S_DROPPED_HELP, (uint64_t)dropped);
     return dropped;
 }
 

@@ -7,9 +7,11 @@
  * marker: 0x00 followed by the publisher's instance id.
  *
  * Publisher: a thread owns an XPUB (ZMQ_XPUB_VERBOSE=1, so a second gateway
- * subscribing to the same topic is still answered) and an inproc PULL. Any
- * thread sends through its own pc_pub_sender_t (an inproc PUSH). For every
- * subscribe message the publisher sends a marker on that topic; a subscriber
+ * subscribing to the same topic is still answered; ZMQ_XPUB_NODROP=1, so an
+ * event that a subscriber's full queue cannot take is counted as dropped,
+ * for every subscriber of its topic, instead of vanishing unseen) and an
+ * inproc PULL. Any thread sends through its own pc_pub_sender_t (an inproc
+ * PUSH). For every subscribe message the publisher sends a marker on that topic; a subscriber
  * that sees markers from every live publisher knows that everything
  * published from then on reaches it.
  *

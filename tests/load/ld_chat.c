@@ -38,6 +38,7 @@ typedef struct {
     uint64_t errors;       /* error frames */
     char first_error[200]; /* the first error frame, for the report */
     uint64_t closed;       /* sockets that closed during the run */
+    uint64_t t0;           /* sending began, us */
 } chat_t;
 
 /* Finds "key":"value" and returns value (not NUL-terminated) and its length. */
@@ -197,6 +198,7 @@ static void s_drive(chat_t *ch, json_t *res)
 {
     const ld_opts_t *o = ch->o;
     uint64_t t0 = ld_now_us(), end = t0 + (uint64_t)(o->duration * 1e6);
+    ch->t0 = t0;
     uint64_t sent = 0, rr = 0;
     ch->sending = true;
     if (ch->closed_loop)
@@ -232,8 +234,30 @@ static void s_drive(chat_t *ch, json_t *res)
     json_object_set_new(res, "drain_s", json_real((double)(ld_now_us() - t0) / 1e6 - sent_s));
 }
 
+/* --slow-log: one line per message whose slowest push took over
+ * LD_SLOW_MS, in send order, to see when stalls happen (and whether they
+ * come at a period). */
+static void s_slow_log(const chat_t *ch, json_t *res)
+{
+    FILE *f = fopen(ch->o->slow_log, "w");
+    if (!f) {
+        json_object_set_new(res, "slow_log_error", json_string("could not write the slow log"));
+        return;
+    }
+    fprintf(f, "# send_ms latency_ms conversation sender\n");
+    for (size_t i = 0; i < ch->led->n; i++) {
+        const ld_msg_t *m = &ch->led->m[i];
+        if (m->slowest > LD_SLOW_MS * 1000u)
+            fprintf(f, "%.3f %.3f %u %u\n", (double)(m->t_send - ch->t0) / 1e3,
+                    (double)m->slowest / 1e3, m->conv, m->sender);
+    }
+    fclose(f);
+}
+
 static void s_results(chat_t *ch, json_t *res, double dropped0, double pdropped0)
 {
+    if (ch->o->slow_log)
+        s_slow_log(ch, res);
     ld_summary_t s = ld_ledger_summary(ch->led);
     double secs = json_real_value(json_object_get(res, "send_s"));
     double dropped = ld_metric_sum(ch->o, ch->loop, "pigeon_ws_events_dropped_total");

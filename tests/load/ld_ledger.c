@@ -104,7 +104,10 @@ void ld_ledger_push(ld_ledger_t *l, size_t idx, size_t slot, uint64_t now)
     }
     ld_msg_t *m = &l->m[idx];
     m->pushes++;
-    ld_hist_record(&l->deliver, now > m->t_send ? now - m->t_send : 0);
+    uint64_t took = now > m->t_send ? now - m->t_send : 0;
+    ld_hist_record(&l->deliver, took);
+    if (took > m->slowest)
+        m->slowest = took > UINT32_MAX ? UINT32_MAX : (uint32_t)took;
 }
 
 void ld_ledger_history(ld_ledger_t *l, uint32_t conv, int64_t seq, size_t idx)

@@ -6,7 +6,7 @@
  * but neither pushed to every recipient nor found by the sync), not in the
  * history (acked, but not found by the sync, pushed or not), duplicated
  * (pushed twice to one recipient, or two acks with one seq) and gaps (the
- * history of a conversation skips a seq). Memory: 32 bytes per message plus
+ * history of a conversation skips a seq). Memory: 40 bytes per message plus
  * one bit per message and recipient slot. */
 #ifndef PIGEON_LD_LEDGER_H
 #define PIGEON_LD_LEDGER_H
@@ -26,6 +26,7 @@ typedef struct {
     uint8_t acked;   /* ack received */
     uint8_t failed;  /* error frame received */
     uint8_t synced;  /* found in the history after the run */
+    uint32_t slowest; /* slowest push so far (send -> push), us, saturating */
 } ld_msg_t;
 
 typedef struct {

@@ -28,10 +28,14 @@ typedef struct {
     const char *users_file;              /* prepared users ("id name token" lines) */
     int pool;                            /* REST connections for set-up calls */
     bool json;                           /* print only the JSON line */
+    const char *slow_log;                /* pairs/group: deliveries over LD_SLOW_MS go here */
     int gateway_pid;                     /* for RSS; 0: looked up */
     const char *metrics[LD_METRICS_MAX]; /* extra /metrics URLs (publishers) */
     int nmetrics;
 } ld_opts_t;
+
+/* --slow-log: a message whose slowest push took longer is listed. */
+#define LD_SLOW_MS 10
 
 int ld_scen_pairs(const ld_opts_t *o, ld_loop_t *loop, json_t *res);
 int ld_scen_group(const ld_opts_t *o, ld_loop_t *loop, json_t *res);

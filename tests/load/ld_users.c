@@ -136,7 +136,21 @@ typedef struct {
     int64_t *req_id; /* per pair: the request to accept, 0 when none */
     size_t *failed;  /* pairs (or adds) that failed */
     bool star;       /* one_way from user 0 instead of pairs */
+    bool told;       /* the first failure went to stderr */
 } contact_t;
+
+/* Counts a failed call; the first one's answer goes to stderr, which is all
+ * there is to tell why the run could not start. */
+static void s_contact_failed(contact_t *c, const char *what, int status, const char *body,
+                             size_t len)
+{
+    (*c->failed)++;
+    if (!c->told) {
+        c->told = true;
+        fprintf(stderr, "pigeon-load: %s: HTTP %d %.*s\n", what, status,
+                (int)(len > 300 ? 300 : len), body ? body : "");
+    }
+}
 
 static bool s_add_gen(void *ctx, size_t i, ld_req_t *req)
 {
@@ -162,10 +176,10 @@ static bool s_add_done(void *ctx, size_t i, int status, const char *body, size_t
         if (j && json_unpack(j, "{s:{s:I}}", "request", "id", &id) == 0)
             c->req_id[i] = id;
         else
-            (*c->failed)++;
+            s_contact_failed(c, "adding a contact", status, body, len);
         json_decref(j);
     } else if (status != 201 && status != 409) { /* 409: friends already */
-        (*c->failed)++;
+        s_contact_failed(c, "adding a contact", status, body, len);
     }
     return false;
 }
@@ -185,9 +199,9 @@ static bool s_accept_gen(void *ctx, size_t i, ld_req_t *req)
 static bool s_accept_done(void *ctx, size_t i, int status, const char *body, size_t len)
 {
     contact_t *c = ctx;
-    (void)i, (void)body, (void)len;
+    (void)i;
     if (status != 200)
-        (*c->failed)++;
+        s_contact_failed(c, "accepting a friend request", status, body, len);
     return false;
 }
 

@@ -40,6 +40,9 @@ static void s_usage(FILE *out)
           "  --gateway-pid PID   for RSS (default: the only pigeon-gateway process)\n"
           "  --metrics URL       another /metrics to sum drop counters from (repeatable)\n"
           "  --json              print only the JSON line\n"
+          "  --slow-log FILE     pairs/group: write every message whose slowest push\n"
+          "                      took over 10 ms: send time (ms after the start),\n"
+          "                      latency (ms), conversation, sender\n"
           "  --report FILE       print FILE's JSON lines (runs) as Markdown tables, and exit\n"
           "  --help              this text\n"
           "\n"
@@ -101,6 +104,7 @@ static int s_parse(int argc, char **argv, ld_opts_t *o)
         {"gateway-pid", 1, 0, 'g'},
         {"metrics", 1, 0, 'M'},
         {"json", 0, 0, 'j'},
+        {"slow-log", 1, 0, 'L'},
         {"scenario", 1, 0, 'S'},
         {"help", 0, 0, 'h'},
         {"report", 1, 0, 'R'},
@@ -157,6 +161,9 @@ static int s_parse(int argc, char **argv, ld_opts_t *o)
             break;
         case 'j':
             o->json = true;
+            break;
+        case 'L':
+            o->slow_log = optarg;
             break;
         case 'S':
             o->scenario = optarg;

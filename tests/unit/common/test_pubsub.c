@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "clock.h"
+#include "metrics.h"
 #include "pubsub.h"
 
 typedef struct {
@@ -251,6 +253,65 @@ static void test_unsubscribed_topics_stop(void **state)
     assert_string_equal(ev.topic, "u:2/");
 }
 
+/* A counter's value in a rendered /metrics text; 0 when absent. */
+static double metric(pc_metrics_t *m, const char *name)
+{
+    char *text = pc_metrics_render(m);
+    assert_non_null(text);
+    double v = 0;
+    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == ' ')
+            v = strtod(line + strlen(name) + 1, NULL);
+    free(text);
+    return v;
+}
+
+/* A gateway that stops reading fills its queues; the events the publisher
+ * can then not hand over are counted as dropped, never lost unseen: every
+ * event sent ends up either published or dropped, and some of the drops
+ * happen at the subscriber's queue (not only at the sender's). */
+static void test_a_full_subscriber_queue_counts_drops(void **state)
+{
+    (void)state;
+    char endpoint[128];
+    pc_metrics_t *m = pc_metrics_new("test");
+    pc_publisher_t *pub = pc_publisher_new("tcp://127.0.0.1:*", "pub-1", m, endpoint, sizeof endpoint);
+    assert_non_null(pub);
+    pc_pub_sender_t *sender = pc_pub_sender_new(pub);
+    pc_subscriber_t *sub = pc_subscriber_new();
+    assert_non_null(sender);
+    assert_non_null(sub);
+    assert_int_equal(pc_subscriber_connect(sub, endpoint), 0);
+    subscribe_confirmed(sub, "u:9/");
+
+    /* More than the publisher's queue (100,000), the subscriber's
+     * (100,000) and the kernel's buffers between them can hold. */
+    enum { N = 320000 };
+    char payload[100];
+    memset(payload, 'x', sizeof payload);
+    long refused = 0;
+    for (int i = 0; i < N; i++)
+        if (pc_pub_send(sender, "u:9/", payload, sizeof payload) != 0)
+            refused++;
+    double published = 0, dropped = 0;
+    int64_t deadline = pc_mono_ms() + 20000;
+    while (pc_mono_ms() < deadline) { /* until the publisher has taken every event */
+        published = metric(m, "pigeon_events_published_total");
+        dropped = metric(m, "pigeon_events_dropped_total");
+        if (published + dropped >= N)
+            break;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(published + dropped == (double)N);
+    assert_true(dropped - (double)refused > 0); /* dropped at the subscriber's queue */
+
+    pc_subscriber_destroy(&sub);
+    pc_pub_sender_destroy(&sender);
+    pc_publisher_destroy(&pub);
+    pc_metrics_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +323,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_drain_rule_reads_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsubscribed_topics_stop, setup, teardown),
+        cmocka_unit_test(test_a_full_subscriber_queue_counts_drops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
