@@ -49,7 +49,7 @@ void gw_h_send_message(gw_request_t *req, gw_reply_t *out)
         int status = gw_call(req, GW_SVC_ROUTER, "msg.send", &msg.base,
                              &pigeon__msg__message__descriptor, &resp, out);
         if (status >= 0) {
-            gw_reply_json(out, status, pc_api_message((const Pigeon__Msg__Message *)resp));
+            gw_reply_message(out, status, (const Pigeon__Msg__Message *)resp);
             protobuf_c_message_free_unpacked(resp, NULL);
         }
     }
@@ -149,6 +149,6 @@ void gw_h_recall(gw_request_t *req, gw_reply_t *out)
                          &pigeon__msg__message__descriptor, &resp, out);
     if (status < 0)
         return;
-    gw_reply_json(out, status, pc_api_message((const Pigeon__Msg__Message *)resp));
+    gw_reply_message(out, status, (const Pigeon__Msg__Message *)resp);
     protobuf_c_message_free_unpacked(resp, NULL);
 }

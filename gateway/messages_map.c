@@ -49,6 +49,13 @@ int gw_map_send(json_t *body, Pigeon__Msg__SendRequest *out, char *err, size_t e
     return 0;
 }
 
+void gw_reply_message(gw_reply_t *out, int status, const Pigeon__Msg__Message *m)
+{
+    size_t len = 0;
+    char *text = pc_api_message_text(m, &len);
+    gw_reply_text(out, status, text, len);
+}
+
 int gw_map_read(json_t *body, int64_t *seq, char *err, size_t errlen)
 {
     switch (pc_json_int(body, "seq", 0, GW_ID_MAX, seq, err, errlen)) {

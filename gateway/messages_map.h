@@ -14,11 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reply.h"
 #include "router.pb-c.h"
 
 /* POST /v1/messages: {"to": {"user_id"} | {"group_id"}, "client_msg_id", "kind",
  * "text"?, "media_id"?}; text and media_id may be null or absent. */
 int gw_map_send(json_t *body, Pigeon__Msg__SendRequest *out, char *err, size_t errlen);
+
+/* Replaces out with the message object (API.md) as the answer. */
+void gw_reply_message(gw_reply_t *out, int status, const Pigeon__Msg__Message *m);
 
 /* POST /v1/conversations/{cid}/read: {"seq"}, an integer 0..2^53-1. */
 int gw_map_read(json_t *body, int64_t *seq, char *err, size_t errlen);

@@ -79,16 +79,21 @@ void gw_reply_error(gw_reply_t *r, int status, const char *fmt, ...)
 
 void gw_reply_json(gw_reply_t *r, int status, json_t *v)
 {
-    gw_reply_clear(r);
     char *text = v ? pc_json_dump(v) : NULL;
     json_decref(v);
+    gw_reply_text(r, status, text, text ? strlen(text) : 0);
+}
+
+void gw_reply_text(gw_reply_t *r, int status, char *text, size_t len)
+{
+    gw_reply_clear(r);
     if (!text) {
         gw_reply_error(r, PC_INTERNAL, "could not encode the answer");
         return;
     }
     r->status = status;
     r->body = text;
-    r->body_len = strlen(text);
+    r->body_len = len;
 }
 
 void gw_reply_empty(gw_reply_t *r, int status)

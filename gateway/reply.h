@@ -57,6 +57,10 @@ void gw_reply_error(gw_reply_t *r, int status, const char *fmt, ...)
 /* Replaces r with `v` serialised; takes the reference to v. */
 void gw_reply_json(gw_reply_t *r, int status, json_t *v);
 
+/* Replaces r with JSON text already encoded (malloc'd; taken over); NULL
+ * (an encoder out of memory) answers 500. */
+void gw_reply_text(gw_reply_t *r, int status, char *text, size_t len);
+
 /* Replaces r with a body-less answer (204). */
 void gw_reply_empty(gw_reply_t *r, int status);
 

@@ -87,55 +87,6 @@ json_t *gw_ws_cmd_take_send_body(gw_ws_cmd_t *cmd)
     return obj;
 }
 
-size_t gw_ws_json_quote(const char *s, char *out)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    out[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        const char *esc = NULL;
-        switch (c) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        default:
-            break;
-        }
-        if (esc) {
-            out[o++] = esc[0];
-            out[o++] = esc[1];
-        } else if (c < 0x20) {
-            memcpy(out + o, "\\u00", 4);
-            out[o + 4] = hex[c >> 4];
-            out[o + 5] = hex[c & 15];
-            o += 6;
-        } else {
-            out[o++] = (char)c; /* UTF-8 as it is: the frame was validated */
-        }
-    }
-    out[o++] = '"';
-    return o;
-}
-
 char *gw_ws_ack_frame(const char *client_msg_id, const char *message_json, size_t len)
 {
     static const char head[] = "{\"type\":\"ack\",\"client_msg_id\":";
@@ -150,7 +101,7 @@ char *gw_ws_ack_frame(const char *client_msg_id, const char *message_json, size_
     size_t o = sizeof head - 1;
     memcpy(f, head, o);
     if (client_msg_id) {
-        o += gw_ws_json_quote(client_msg_id, f + o);
+        o += pc_json_quote(client_msg_id, f + o);
     } else {
         memcpy(f + o, "null", 4);
         o += 4;

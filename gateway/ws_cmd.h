@@ -48,11 +48,6 @@ char *gw_ws_ack_frame(const char *client_msg_id, const char *message_json, size_
 char *gw_ws_error_frame(const char *client_msg_id, int status, const char *error_json,
                         size_t len, const char *message);
 
-/* s as a JSON string literal (quotes included), escaped as jansson's
- * compact dump does it, into out (malloc'd by the caller: 6 * strlen + 3
- * bytes suffice). Returns the bytes written, no NUL. */
-size_t gw_ws_json_quote(const char *s, char *out);
-
 /* /v1/conversations/<percent-encoded cid>/read into out. */
 void gw_ws_read_path(const char *cid, char *out, size_t size);
 

@@ -61,7 +61,7 @@ static void s_replied(void *arg, pc_rpc_reply_t *reply)
             gw_reply_error(&out, PC_INTERNAL, "malformed reply from pigeon-%s",
                            gw_service_name(GW_SVC_ROUTER));
         } else {
-            gw_reply_json(&out, reply->status, pc_api_message((const Pigeon__Msg__Message *)resp));
+            gw_reply_message(&out, reply->status, (const Pigeon__Msg__Message *)resp);
             protobuf_c_message_free_unpacked(resp, NULL);
         }
     }

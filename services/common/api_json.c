@@ -6,8 +6,11 @@
 #include "api_json.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "clock.h"
 #include "json.h"
+#include "utf8.h"
 
 json_t *pc_api_user(const Pigeon__Auth__User *u)
 {
@@ -49,16 +52,140 @@ json_t *pc_api_media(const Pigeon__Media__Media *md)
                      "created_at", pc_json_time(md->created_at_us));
 }
 
+/* --- messages, straight to text ------------------------------------------ */
+
+typedef struct {
+    char *p;  /* malloc'd, large enough for everything put (sized first) */
+    size_t n; /* bytes put */
+} s_out_t;
+
+static void s_put(s_out_t *o, const char *s, size_t len)
+{
+    memcpy(o->p + o->n, s, len);
+    o->n += len;
+}
+
+#define S_PUT(o, lit) s_put((o), (lit), sizeof(lit) - 1)
+
+static void s_put_quoted(s_out_t *o, const char *s)
+{
+    if (s == NULL)
+        S_PUT(o, "null");
+    else
+        o->n += pc_json_quote(s, o->p + o->n);
+}
+
+static void s_put_i64(s_out_t *o, int64_t v)
+{
+    char digits[20];
+    size_t k = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        digits[k++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        o->p[o->n++] = '-';
+    while (k > 0)
+        o->p[o->n++] = digits[--k];
+}
+
+/* What s takes quoted (NULL: null); SIZE_MAX when it is not valid UTF-8,
+ * which JSON cannot carry (jansson's encoders refuse it too). */
+static size_t s_quoted_max(const char *s)
+{
+    if (s == NULL)
+        return 4;
+    size_t n = strlen(s);
+    return pc_utf8_valid(s, n) ? 6 * n + 2 : SIZE_MAX;
+}
+
+/* head, the message object, tail: the message is encoded on every send and
+ * every push, and building it as jansson values first (an allocation per
+ * field, printf for every number) cost more than all the rest of an ack. */
+static char *s_message_text(const char *head, const Pigeon__Msg__Message *m, const char *tail,
+                            size_t *len)
+{
+    if (m == NULL || m->id == NULL || m->conversation_id == NULL || m->kind == NULL)
+        return NULL;
+    char *media = NULL;
+    if (m->media != NULL && !m->recalled) { /* rare: image and voice */
+        json_t *v = pc_api_media(m->media);
+        media = v ? pc_json_dump(v) : NULL;
+        json_decref(v);
+        if (media == NULL)
+            return NULL;
+    }
+    char when[40];
+    pc_time_rfc3339(m->created_at_us, when, sizeof when);
+    const char *strs[] = {m->id, m->conversation_id, m->kind, m->text, m->client_msg_id};
+    size_t cap = strlen(head) + strlen(tail) + 192 + strlen(when) + (media ? strlen(media) : 4);
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        size_t q = s_quoted_max(strs[i]);
+        cap = q == SIZE_MAX || cap == SIZE_MAX ? SIZE_MAX : cap + q;
+    }
+    s_out_t o = {cap == SIZE_MAX ? NULL : malloc(cap), 0};
+    if (o.p == NULL) {
+        free(media);
+        return NULL;
+    }
+    s_put(&o, head, strlen(head));
+    S_PUT(&o, "{\"id\":");
+    s_put_quoted(&o, m->id);
+    S_PUT(&o, ",\"conversation_id\":");
+    s_put_quoted(&o, m->conversation_id);
+    S_PUT(&o, ",\"seq\":");
+    s_put_i64(&o, m->seq);
+    S_PUT(&o, ",\"sender_id\":");
+    s_put_i64(&o, m->sender_id);
+    S_PUT(&o, ",\"kind\":");
+    s_put_quoted(&o, m->kind);
+    S_PUT(&o, ",\"text\":");
+    s_put_quoted(&o, m->text);
+    S_PUT(&o, ",\"media\":");
+    if (media)
+        s_put(&o, media, strlen(media));
+    else
+        S_PUT(&o, "null");
+    S_PUT(&o, ",\"client_msg_id\":");
+    s_put_quoted(&o, m->client_msg_id);
+    S_PUT(&o, ",\"created_at\":");
+    s_put_quoted(&o, when);
+    if (m->recalled)
+        S_PUT(&o, ",\"recalled\":true}");
+    else
+        S_PUT(&o, ",\"recalled\":false}");
+    s_put(&o, tail, strlen(tail));
+    o.p[o.n] = '\0';
+    free(media);
+    *len = o.n;
+    return o.p;
+}
+
+char *pc_api_message_text(const Pigeon__Msg__Message *m, size_t *len)
+{
+    return s_message_text("", m, "", len);
+}
+
+char *pc_api_message_frame(const char *type, const Pigeon__Msg__Message *m, size_t *len)
+{
+    char head[160]; /* {"type":<type quoted>,"message": */
+    size_t tlen = type ? strlen(type) : 0;
+    if (type == NULL || 6 * tlen + 2 + 21 > sizeof head)
+        return NULL;
+    size_t n = sizeof "{\"type\":" - 1;
+    memcpy(head, "{\"type\":", n);
+    n += pc_json_quote(type, head + n);
+    memcpy(head + n, ",\"message\":", sizeof ",\"message\":");
+    return s_message_text(head, m, "}", len);
+}
+
 json_t *pc_api_message(const Pigeon__Msg__Message *m)
 {
-    if (m == NULL)
-        return NULL;
-    json_t *media = m->media != NULL && !m->recalled ? pc_api_media(m->media) : NULL;
-    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:s?, s:o?, s:s?, s:o, s:b}", "id", m->id,
-                     "conversation_id", m->conversation_id, "seq", (json_int_t)m->seq,
-                     "sender_id", (json_int_t)m->sender_id, "kind", m->kind, "text", m->text,
-                     "media", media, "client_msg_id", m->client_msg_id, "created_at",
-                     pc_json_time(m->created_at_us), "recalled", (int)m->recalled);
+    size_t len = 0;
+    char *text = pc_api_message_text(m, &len);
+    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return v;
 }
 
 json_t *pc_api_conversation(const Pigeon__Msg__Conversation *c)

@@ -35,6 +35,13 @@ json_t *pc_api_media(const Pigeon__Media__Media *md);
  * by pigeon-router from pigeon-media for image/voice messages), null when
  * absent or recalled. */
 json_t *pc_api_message(const Pigeon__Msg__Message *m);
+/* The same object as compact JSON text (what pc_json_dump of
+ * pc_api_message gives: that one is made from this), without building
+ * jansson values: the send and push paths encode every message. malloc'd,
+ * its length in *len; NULL on OOM or a NULL input. */
+char *pc_api_message_text(const Pigeon__Msg__Message *m, size_t *len);
+/* {"type":<type>,"message":<the message>}: a message event's frame. */
+char *pc_api_message_frame(const char *type, const Pigeon__Msg__Message *m, size_t *len);
 
 /* conversation: {"id","kind","peer"|null,"group"|null,"last_seq","read_seq",
  * "peer_read_seq"|null,"unread","last_message"|null,"updated_at"}. "group"

@@ -40,4 +40,9 @@ char *pc_json_dump(const json_t *v);
 /* RFC 3339 string value for microseconds since the epoch. */
 json_t *pc_json_time(int64_t us);
 
+/* s (valid UTF-8) as a JSON string literal, quotes included, escaped
+ * exactly as pc_json_dump escapes it, into out (6 * strlen(s) + 2 bytes
+ * suffice). Returns the bytes written, no NUL. */
+size_t pc_json_quote(const char *s, char *out);
+
 #endif

@@ -96,18 +96,18 @@ static void s_send_pair(pc_call_t *call, char *frame, int64_t actor, int64_t oth
 void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
                             int64_t actor, int64_t other, const char *origin)
 {
-    s_send_pair(call, pc_api_frame(type, "message", pc_api_message(m)), actor, other, origin, type);
+    size_t len;
+    s_send_pair(call, pc_api_message_frame(type, m, &len), actor, other, origin, type);
 }
 
 char *router_message_event(const char *trace, const char *type, const Pigeon__Msg__Message *m,
                            size_t *len)
 {
-    char *frame = pc_api_frame(type, "message", pc_api_message(m));
+    char *frame = pc_api_message_frame(type, m, len);
     if (frame == NULL) {
         pc_log(PC_LOG_WARN, trace, "could not encode %s event", type);
         return NULL;
     }
-    *len = strlen(frame);
     return frame;
 }
 

@@ -56,7 +56,8 @@ static int s_notice(pc_db_t *db, int64_t group_id, int64_t seq, s_notice_t *note
         char id[ROUTER_MSG_ID_MAX];
         Pigeon__Msg__Message m;
         router_msg_view(&row, &m, id);
-        note->frame = pc_api_frame("message", "message", pc_api_message(&m));
+        size_t len;
+        note->frame = pc_api_message_frame("message", &m, &len);
         if (note->frame == NULL)
             pc_warn("could not encode the system message %s.%lld", cid, (long long)seq);
     }

@@ -1,4 +1,4 @@
-/* test_api_json.c - API.md's user, contact and friend_request objects, and event frames. */
+/* test_api_json.c - API.md's user, contact, friend_request and message objects, and event frames. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <cmocka.h> /* after the headers it needs */
 
 #include "api_json.h"
+#include "json.h"
 
 /* 2026-11-24T20:39:03.123456Z */
 #define S_T1 INT64_C(1795552743123456)
@@ -134,6 +135,109 @@ static void test_frame_is_final_websocket_text(void **state)
     free(text);
 }
 
+/* The message object built from jansson values, field by field as API.md
+ * lists them: what pc_api_message_text must equal, byte for byte. */
+static char *s_message_oracle(const Pigeon__Msg__Message *m)
+{
+    json_t *media = m->media != NULL && !m->recalled ? pc_api_media(m->media) : NULL;
+    return s_text(json_pack("{s:s, s:s, s:I, s:I, s:s, s:s?, s:o?, s:s?, s:o, s:b}", "id", m->id,
+                            "conversation_id", m->conversation_id, "seq", (json_int_t)m->seq,
+                            "sender_id", (json_int_t)m->sender_id, "kind", m->kind, "text",
+                            m->text, "media", media, "client_msg_id", m->client_msg_id,
+                            "created_at", pc_json_time(m->created_at_us), "recalled",
+                            (int)m->recalled));
+}
+
+static void s_check_message(const Pigeon__Msg__Message *m)
+{
+    char *want = s_message_oracle(m);
+    size_t len = 0;
+    char *got = pc_api_message_text(m, &len);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    assert_int_equal(len, strlen(want));
+    free(got);
+    /* the json_t form is the same object */
+    char *again = s_text(pc_api_message(m));
+    assert_string_equal(again, want);
+    free(again);
+    /* and the event frame wraps exactly it */
+    json_t *v = json_loads(want, 0, NULL);
+    char *frame_want = pc_api_frame("message", "message", v);
+    char *frame = pc_api_message_frame("message", m, &len);
+    assert_non_null(frame);
+    assert_string_equal(frame, frame_want);
+    assert_int_equal(len, strlen(frame_want));
+    free(frame);
+    free(frame_want);
+    free(want);
+}
+
+static void test_message_text_is_the_jansson_encoding(void **state)
+{
+    (void)state;
+    Pigeon__Msg__Message m = PIGEON__MSG__MESSAGE__INIT;
+    m.id = "d:1:2.17";
+    m.conversation_id = "d:1:2";
+    m.seq = 17;
+    m.sender_id = 1;
+    m.kind = "text";
+    m.text = "hello";
+    m.client_msg_id = "c-1";
+    m.created_at_us = S_T1;
+    s_check_message(&m);
+    /* every escape, Chinese text, the largest ids */
+    m.text = "quote\" back\\ / tab\t nl\n cr\r bs\b ff\f \x01\x1f\x7f 你好，世界 😀";
+    m.client_msg_id = "\"id\"\n";
+    m.seq = INT64_MAX;
+    m.sender_id = INT64_C(9007199254740993);
+    s_check_message(&m);
+    /* absent text and client id, a recall */
+    m.text = NULL;
+    m.client_msg_id = NULL;
+    m.recalled = true;
+    m.seq = 0;
+    s_check_message(&m);
+    /* media: present unless recalled */
+    Pigeon__Media__Media md = PIGEON__MEDIA__MEDIA__INIT;
+    md.id = 77;
+    md.kind = "image";
+    md.mime = "image/png";
+    md.size = 1234;
+    md.sha256 = "ab";
+    md.has_width = md.has_height = true;
+    md.width = 640;
+    md.height = 480;
+    md.created_at_us = S_T1;
+    m.media = &md;
+    m.kind = "image";
+    s_check_message(&m);
+    m.recalled = false;
+    s_check_message(&m);
+    /* times before 1970 and negative numbers */
+    m.created_at_us = -1;
+    m.sender_id = -5;
+    s_check_message(&m);
+}
+
+static void test_message_text_refuses_what_json_cannot_carry(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    assert_null(pc_api_message_text(NULL, &len));
+    Pigeon__Msg__Message m = PIGEON__MSG__MESSAGE__INIT;
+    m.id = "d:1:2.1";
+    m.conversation_id = "d:1:2";
+    m.kind = "text";
+    m.text = "\xc0\xaf"; /* overlong '/' */
+    assert_null(pc_api_message_text(&m, &len));
+    assert_null(pc_api_message_frame("message", &m, &len));
+    assert_null(pc_api_message(&m));
+    m.text = "ok";
+    m.id = NULL;
+    assert_null(pc_api_message_text(&m, &len));
+}
+
 static void test_missing_input_gives_null(void **state)
 {
     assert_null(pc_api_user(NULL));
@@ -157,6 +261,8 @@ int main(void)
         cmocka_unit_test(test_friend_request_fields),
         cmocka_unit_test(test_frame_is_final_websocket_text),
         cmocka_unit_test(test_missing_input_gives_null),
+        cmocka_unit_test(test_message_text_is_the_jansson_encoding),
+        cmocka_unit_test(test_message_text_refuses_what_json_cannot_carry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

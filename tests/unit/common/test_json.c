@@ -223,6 +223,22 @@ static void test_dump_and_time(void **state)
     json_decref(n);
 }
 
+static void test_json_quote_matches_jansson(void **state)
+{
+    (void)state;
+    char in[2] = {0, 0}, out[16];
+    for (int c = 1; c < 0x80; c++) {
+        in[0] = (char)c;
+        size_t n = pc_json_quote(in, out);
+        json_t *v = json_string(in);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(out, want, n);
+        free(want);
+        json_decref(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_getters_wrong_types),
         cmocka_unit_test(test_int_ranges_and_reals),
         cmocka_unit_test(test_dump_and_time),
+        cmocka_unit_test(test_json_quote_matches_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -354,22 +354,6 @@ static void test_ack_frame_spliced(void **state)
     assert_null(gw_ws_ack_frame("c1", "{", 1));
 }
 
-static void test_json_quote_matches_jansson(void **state)
-{
-    (void)state;
-    char in[2] = {0, 0}, out[16];
-    for (int c = 1; c < 0x80; c++) {
-        in[0] = (char)c;
-        size_t n = gw_ws_json_quote(in, out);
-        json_t *v = json_string(in);
-        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        assert_int_equal(n, strlen(want));
-        assert_memory_equal(out, want, n);
-        free(want);
-        json_decref(v);
-    }
-}
-
 static void test_send_body_handed_over(void **state)
 {
     (void)state;
@@ -404,7 +388,6 @@ int main(void)
         cmocka_unit_test(test_sha1_and_accept_key),
         cmocka_unit_test(test_client_frame_decoder),
         cmocka_unit_test(test_ack_frame_spliced),
-        cmocka_unit_test(test_json_quote_matches_jansson),
         cmocka_unit_test(test_send_body_handed_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
