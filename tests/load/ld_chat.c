@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BURST_MAX 2000 /* sends per loop turn when the loop fell behind */
 #define BODY_BYTES 100 /* text of every message */
@@ -39,6 +40,7 @@ typedef struct {
     char first_error[200]; /* the first error frame, for the report */
     uint64_t closed;       /* sockets that closed during the run */
     uint64_t t0;           /* sending began, us */
+    double t0_wall;        /* the same moment, Unix time (s), for the slow log */
 } chat_t;
 
 /* Finds "key":"value" and returns value (not NUL-terminated) and its length. */
@@ -199,6 +201,9 @@ static void s_drive(chat_t *ch, json_t *res)
     const ld_opts_t *o = ch->o;
     uint64_t t0 = ld_now_us(), end = t0 + (uint64_t)(o->duration * 1e6);
     ch->t0 = t0;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    ch->t0_wall = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
     uint64_t sent = 0, rr = 0;
     ch->sending = true;
     if (ch->closed_loop)
@@ -244,6 +249,8 @@ static void s_slow_log(const chat_t *ch, json_t *res)
         json_object_set_new(res, "slow_log_error", json_string("could not write the slow log"));
         return;
     }
+    /* the start as Unix time: to line stalls up with server-side events */
+    fprintf(f, "# sending began at %.3f (Unix time)\n", ch->t0_wall);
     fprintf(f, "# send_ms latency_ms conversation sender\n");
     for (size_t i = 0; i < ch->led->n; i++) {
         const ld_msg_t *m = &ch->led->m[i];
