@@ -3,8 +3,8 @@
  * the client's frames turned into pongs, error frames and jobs for the
  * workers. Frames are queued and each socket's queue is written once at the
  * end of its loop's turn, and both buffers hold memory only while bytes wait
- * (ws_buf.h): an idle socket has none. A socket with GW_WS_JOBS_MAX jobs waiting is not read until one
- * ends, so a fast sender is slowed by TCP instead of refused. */
+ * (ws_buf.h): an idle socket has none. A socket with GW_WS_JOBS_MAX jobs waiting is not read until
+ * one ends, so a fast sender is slowed by TCP instead of refused. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
-/* rpc_internal.h - what rpc_server.c (broker, lifecycle) and rpc_worker.c
- * (worker threads, the pc_call_* API) share. Not for services. */
+/* rpc_internal.h - what rpc_server.c (broker, lifecycle), rpc_worker.c
+ * (worker threads, dispatch, idempotent writes), rpc_call.c (the pc_call_*
+ * API) and rpc_deferred.c (deferred replies) share. Not for services. */
 #ifndef PIGEON_RPC_INTERNAL_H
 #define PIGEON_RPC_INTERNAL_H
 
@@ -8,6 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db.h"
+#include "envelope.h"
+#include "pubsub.h"
 #include "rpc_server.h"
 
 /* Broker <-> worker frames over the inproc backend (the ROUTER prepends and
@@ -73,6 +77,61 @@ struct pc_rpc_worker {
     pthread_t thread;
     atomic_bool db_ok; /* last known state of this worker's connection */
 };
+
+/* An event a write handler published, held until its transaction commits. */
+typedef struct {
+    char *topic;
+    char *payload;
+    size_t len;
+} pc_call_event_t;
+
+/* What lives for the whole worker thread (rpc_worker.c). */
+typedef struct {
+    pc_rpc_worker_t *w;
+    pc_rpc_server_t *srv;
+    pc_db_t *db;             /* NULL when the server has no db_url */
+    pc_pub_sender_t *sender; /* NULL without a publisher */
+    void *state;             /* from worker_init */
+    char sql_lookup[160];    /* statements on <schema>.rpc_replies */
+    char sql_insert[256];
+    char sql_insert_once[320];
+} pc_worker_state_t;
+
+/* One call, as a handler sees it through the pc_call_* API (rpc_call.c):
+ * made by a worker (rpc_worker.c), or by the broker for a fast handler. */
+struct pc_call {
+    pc_rpc_server_t *srv;       /* whose call */
+    pc_worker_state_t *wk;      /* the worker running it; NULL for a fast handler */
+    const pc_method_t *method;  /* table entry; NULL when unknown */
+    const Pigeon__Request *req; /* unpacked envelope, freed by the dispatcher */
+    int64_t deadline;           /* pc_mono_ms() */
+    int64_t arrival;            /* pc_mono_ms() at the broker */
+    const uint8_t *identity;    /* the caller's routing id (the broker's frame) */
+    size_t identity_len;        /* bytes in identity */
+    bool deferred;              /* pc_call_defer took over the answer */
+    unsigned child_seq;         /* nested calls made so far */
+    char child_ids[4][33];      /* ids lent out by pc_call_child_opts, a small ring */
+    ProtobufCMessage *body_msg; /* from pc_call_unpack, freed after the handler */
+    bool replied;               /* pc_call_reply/error/forward was called */
+    int status;                 /* reply status */
+    char *error;                /* reply error message, malloc'd */
+    uint8_t *body;              /* reply body, malloc'd */
+    size_t body_len;
+    unsigned retry_after_s;
+    bool tx;                 /* pc_call_begin_write opened a transaction */
+    pc_call_event_t *events; /* queued until commit */
+    size_t nevents, cap;
+};
+
+/* Drops the call's reply (rpc_call.c). */
+void pc_call_reply_clear(pc_call_t *c);
+
+/* Sends (send = true) or drops the events a write handler queued, then
+ * forgets them (rpc_call.c). */
+void pc_call_events_flush(pc_call_t *c, bool send);
+
+/* Counts a finished call and its latency from arrival (rpc_worker.c). */
+void pc_rpc_observe(pc_metrics_t *m, const char *method, int status, int64_t arrival);
 
 /* Adds delta to the running-call count (rpc_server.c); drain waits for 0. */
 void pc_rpc_busy_add(pc_rpc_server_t *srv, int delta);

@@ -4,7 +4,8 @@
  * its own publisher sender and whatever the service's worker_init made, so
  * nothing here is shared between threads except the server's read-only
  * options and the metrics table (which locks itself). The broker runs fast
- * handlers through the same pc_call_t, without a worker (pc_rpc_fast). */
+ * handlers through the same pc_call_t, without a worker (pc_rpc_fast). The
+ * pc_call_* API is rpc_call.c's, deferred replies are rpc_deferred.c's. */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
@@ -22,352 +23,6 @@
 
 #define S_HEALTH_EVERY_MS 5000 /* idle "SELECT 1" for /readyz; cheap */
 
-typedef struct {
-    char *topic;
-    char *payload;
-    size_t len;
-} s_event_t;
-
-/* What lives for the whole worker thread. */
-typedef struct {
-    pc_rpc_worker_t *w;
-    pc_rpc_server_t *srv;
-    pc_db_t *db;             /* NULL when the server has no db_url */
-    pc_pub_sender_t *sender; /* NULL without a publisher */
-    void *state;             /* from worker_init */
-    char sql_lookup[160];    /* statements on <schema>.rpc_replies */
-    char sql_insert[256];
-    char sql_insert_once[320];
-} s_worker_t;
-
-struct pc_call {
-    pc_rpc_server_t *srv;       /* whose call */
-    s_worker_t *wk;             /* the worker running it; NULL for a fast handler */
-    const pc_method_t *method;  /* table entry; NULL when unknown */
-    const Pigeon__Request *req; /* unpacked envelope, freed by the dispatcher */
-    int64_t deadline;           /* pc_mono_ms() */
-    int64_t arrival;            /* pc_mono_ms() at the broker */
-    const uint8_t *identity;    /* the caller's routing id (the broker's frame) */
-    size_t identity_len;        /* bytes in identity */
-    bool deferred;              /* pc_call_defer took over the answer */
-    unsigned child_seq;         /* nested calls made so far */
-    char child_ids[4][33];      /* ids lent out by pc_call_child_opts, a small ring */
-    ProtobufCMessage *body_msg; /* from pc_call_unpack, freed after the handler */
-    bool replied;               /* pc_call_reply/error/forward was called */
-    int status;                 /* reply status */
-    char *error;                /* reply error message, malloc'd */
-    uint8_t *body;              /* reply body, malloc'd */
-    size_t body_len;
-    unsigned retry_after_s;
-    bool tx;           /* pc_call_begin_write opened a transaction */
-    s_event_t *events; /* queued until commit */
-    size_t nevents, cap;
-};
-
-/* --- what handlers see ------------------------------------------------- */
-
-const char *pc_call_method(const pc_call_t *c)
-{
-    return c->req->method;
-}
-const char *pc_call_request_id(const pc_call_t *c)
-{
-    return c->req->request_id;
-}
-const char *pc_call_trace(const pc_call_t *c)
-{
-    return c->req->trace_id ? c->req->trace_id : "";
-}
-int64_t pc_call_caller(const pc_call_t *c)
-{
-    return c->req->has_caller_id ? c->req->caller_id : 0;
-}
-pc_db_t *pc_call_db(pc_call_t *c)
-{
-    return c->wk ? c->wk->db : NULL;
-}
-void *pc_call_worker(pc_call_t *c)
-{
-    return c->wk ? c->wk->state : NULL;
-}
-void *pc_call_service(pc_call_t *c)
-{
-    return c->srv->opts.service_arg;
-}
-pc_metrics_t *pc_call_metrics(pc_call_t *c)
-{
-    return c->srv->opts.metrics;
-}
-
-int pc_call_remaining_ms(const pc_call_t *c)
-{
-    int64_t left = c->deadline - pc_mono_ms();
-    return left > 0 ? (int)left : 0;
-}
-
-void *pc_call_unpack(pc_call_t *c, const ProtobufCMessageDescriptor *desc)
-{
-    static const uint8_t empty[1];
-    if (c->body_msg) { /* one body per call; a second unpack replaces the first */
-        protobuf_c_message_free_unpacked(c->body_msg, NULL);
-        c->body_msg = NULL;
-    }
-    const Pigeon__Request *r = c->req;
-    size_t len = r->has_body ? r->body.len : 0;
-    c->body_msg = protobuf_c_message_unpack(desc, NULL, len, len ? r->body.data : empty);
-    return c->body_msg;
-}
-
-pc_rpc_opts_t pc_call_child_opts(pc_call_t *c)
-{
-    /* Derived, not random: a retry of this call makes the same nested calls
-     * with the same ids, so nested writes stay idempotent too. */
-    char seed[PC_REQUEST_ID_MAX + 16];
-    int n = snprintf(seed, sizeof seed, "%s:%u", c->req->request_id, c->child_seq++);
-    unsigned char h[16];
-    crypto_generichash(h, sizeof h, (const unsigned char *)seed, (size_t)n, NULL, 0);
-    char *id = c->child_ids[(c->child_seq - 1) % 4];
-    for (int i = 0; i < 16; i++)
-        snprintf(id + 2 * i, 3, "%02x", h[i]);
-    int left = pc_call_remaining_ms(c);
-    pc_rpc_opts_t o = {
-        .request_id = id,
-        .caller_id = pc_call_caller(c),
-        .trace_id = pc_call_trace(c),
-        .deadline_ms = left > 0 ? left : 1, /* 0 would mean "the client's default" */
-    };
-    return o;
-}
-
-static void s_reply_clear(pc_call_t *c)
-{
-    free(c->error);
-    free(c->body);
-    c->error = NULL;
-    c->body = NULL;
-    c->body_len = 0;
-    c->retry_after_s = 0;
-}
-
-int pc_call_reply(pc_call_t *c, int status, const ProtobufCMessage *msg)
-{
-    s_reply_clear(c);
-    c->replied = true;
-    c->status = status;
-    if (msg) {
-        size_t n = protobuf_c_message_get_packed_size(msg);
-        c->body = n <= PC_ENVELOPE_MAX_BYTES ? malloc(n + 1) : NULL;
-        if (!c->body)
-            return pc_call_error(c, PC_INTERNAL, "reply too large");
-        c->body_len = protobuf_c_message_pack(msg, c->body);
-    }
-    return status;
-}
-
-int pc_call_error(pc_call_t *c, int status, const char *fmt, ...)
-{
-    s_reply_clear(c);
-    c->replied = true;
-    c->status = status;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&c->error, fmt, ap) < 0)
-        c->error = NULL;
-    va_end(ap);
-    return status;
-}
-
-void pc_call_set_retry_after(pc_call_t *c, unsigned seconds)
-{
-    c->retry_after_s = seconds;
-}
-
-int pc_call_forward(pc_call_t *c, const pc_rpc_reply_t *reply)
-{
-    s_reply_clear(c);
-    c->replied = true;
-    c->status = reply->status;
-    c->error = reply->error ? strdup(reply->error) : NULL;
-    if (reply->body_len) {
-        c->body = malloc(reply->body_len);
-        if (!c->body)
-            return pc_call_error(c, PC_INTERNAL, "out of memory");
-        memcpy(c->body, reply->body, reply->body_len);
-        c->body_len = reply->body_len;
-    }
-    c->retry_after_s = reply->retry_after_s;
-    return c->status;
-}
-
-int pc_call_begin_write(pc_call_t *c)
-{
-    if (!pc_call_db(c))
-        return PC_UNAVAILABLE;
-    if (c->tx && pc_db_in_transaction(c->wk->db))
-        return PC_OK;
-    pc_status_t st = pc_db_begin(c->wk->db);
-    c->tx = st == PC_OK;
-    return st;
-}
-
-void pc_call_publish_except(pc_call_t *c, const char *topic, const char *payload, size_t len,
-                            const char *origin)
-{
-    if (!origin || !*origin) {
-        pc_call_publish(c, topic, payload, len);
-        return;
-    }
-    size_t n;
-    char *buf = pc_pub_payload_except(payload, len, origin, &n);
-    if (buf)
-        pc_call_publish(c, topic, buf, n);
-    free(buf);
-}
-
-void pc_call_publish(pc_call_t *c, const char *topic, const char *payload, size_t len)
-{
-    if (!c->wk || !c->wk->sender || !topic) /* a fast handler has no sender */
-        return;
-    if (!(c->tx && pc_db_in_transaction(c->wk->db))) {
-        pc_pub_send(c->wk->sender, topic, payload, len);
-        return;
-    }
-    if (c->nevents == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 4;
-        s_event_t *p = realloc(c->events, cap * sizeof *p);
-        if (!p)
-            return; /* an event is a hint; clients catch up through history */
-        c->events = p;
-        c->cap = cap;
-    }
-    s_event_t *e = &c->events[c->nevents];
-    e->topic = strdup(topic);
-    e->payload = malloc(len + 1);
-    if (!e->topic || !e->payload) {
-        free(e->topic);
-        free(e->payload);
-        return;
-    }
-    memcpy(e->payload, payload, len);
-    e->len = len;
-    c->nevents++;
-}
-
-/* Sends (send = true) or drops the queued events, then forgets them. */
-static void s_events_flush(pc_call_t *c, bool send)
-{
-    for (size_t i = 0; i < c->nevents; i++) {
-        if (send)
-            pc_pub_send(c->wk->sender, c->events[i].topic, c->events[i].payload, c->events[i].len);
-        free(c->events[i].topic);
-        free(c->events[i].payload);
-    }
-    free(c->events);
-    c->events = NULL;
-    c->nevents = c->cap = 0;
-}
-
-/* --- deferred replies ----------------------------------------------------- */
-
-static void s_observe(pc_metrics_t *m, const char *method, int status, int64_t arrival);
-
-pc_deferred_t *pc_call_defer(pc_call_t *c)
-{
-    /* A write's reply belongs in its own transaction (s_finish_write). */
-    assert(c->method && !(c->method->flags & PC_METHOD_WRITE));
-    assert(!c->deferred);
-    if (c->identity_len == 0 || c->identity_len > PC_RPC_IDENTITY_MAX)
-        return NULL;
-    pc_deferred_t *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
-    d->srv = c->srv;
-    d->method = c->method->method;
-    snprintf(d->request_id, sizeof d->request_id, "%s", c->req->request_id);
-    snprintf(d->trace, sizeof d->trace, "%s", pc_call_trace(c));
-    d->arrival = c->arrival;
-    d->deadline = c->deadline;
-    memcpy(d->identity, c->identity, c->identity_len);
-    d->identity_len = c->identity_len;
-    /* Running until answered; a worker's own count ends with its empty reply. */
-    pc_rpc_busy_add(d->srv, 1);
-    c->deferred = true;
-    return d;
-}
-
-int64_t pc_deferred_deadline(const pc_deferred_t *d)
-{
-    return d->deadline;
-}
-const char *pc_deferred_request_id(const pc_deferred_t *d)
-{
-    return d->request_id;
-}
-const char *pc_deferred_trace(const pc_deferred_t *d)
-{
-    return d->trace;
-}
-
-/* Packs the answer into the token and hands it to the broker. */
-static void s_deferred_send(pc_deferred_t **dp, int status, const char *error, const uint8_t *body,
-                            size_t body_len)
-{
-    pc_deferred_t *d = *dp;
-    *dp = NULL;
-    if (!pc_status_is_known(status)) {
-        pc_log(PC_LOG_ERROR, d->trace, "%s answered unknown status %d", d->method, status);
-        status = PC_INTERNAL;
-        error = "internal error";
-        body = NULL;
-        body_len = 0;
-    }
-    if (status >= 500 && status != PC_DEADLINE_EXCEEDED && status != PC_UNAVAILABLE)
-        pc_log(PC_LOG_ERROR, d->trace, "%s failed: %s", d->method, error ? error : "");
-    d->reply =
-        pc_envelope_build_reply(d->request_id, status, error, body, body_len, 0, &d->reply_len);
-    if (!d->reply) {
-        status = PC_INTERNAL;
-        d->reply = pc_envelope_build_reply(d->request_id, PC_INTERNAL, "reply too large", NULL, 0,
-                                           0, &d->reply_len);
-    }
-    s_observe(d->srv->opts.metrics, d->method, status, d->arrival);
-    pc_rpc_deferred_queue(d);
-}
-
-void pc_deferred_reply(pc_deferred_t **dp, int status, const ProtobufCMessage *msg)
-{
-    if (!dp || !*dp)
-        return;
-    uint8_t *body = NULL;
-    size_t len = 0;
-    if (msg) {
-        size_t n = protobuf_c_message_get_packed_size(msg);
-        body = n <= PC_ENVELOPE_MAX_BYTES ? malloc(n + 1) : NULL;
-        if (!body) {
-            s_deferred_send(dp, PC_INTERNAL, "reply too large", NULL, 0);
-            return;
-        }
-        len = protobuf_c_message_pack(msg, body);
-    }
-    s_deferred_send(dp, status, pc_status_is_success(status) ? NULL : pc_status_code(status), body,
-                    len);
-    free(body);
-}
-
-void pc_deferred_error(pc_deferred_t **dp, int status, const char *fmt, ...)
-{
-    if (!dp || !*dp)
-        return;
-    char *msg = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
-    va_end(ap);
-    s_deferred_send(dp, status, msg ? msg : pc_status_code(status), NULL, 0);
-    free(msg);
-}
-
 /* --- idempotent writes --------------------------------------------------- */
 
 /* Loads a stored reply for this request id into the call. 1 found, 0 none,
@@ -383,7 +38,7 @@ static int s_stored_reply(pc_call_t *c)
     if (found) {
         uint32_t status, retry = 0;
         memcpy(&status, PQgetvalue(res, 0, 0), 4);
-        s_reply_clear(c);
+        pc_call_reply_clear(c);
         c->replied = true;
         c->status = (int)ntohl(status);
         if (!PQgetisnull(res, 0, 1))
@@ -433,12 +88,12 @@ static void s_finish_write(pc_call_t *c)
         if (keep && s_record_reply(c, true) != PC_OK)
             pc_log(PC_LOG_WARN, pc_call_trace(c), "could not record the reply of %s",
                    c->req->method);
-        s_events_flush(c, true);
+        pc_call_events_flush(c, true);
         return;
     }
     if (!keep) {
         pc_db_rollback(db);
-        s_events_flush(c, false);
+        pc_call_events_flush(c, false);
         return;
     }
     PGconn *conn = pc_db_conn(db);
@@ -447,7 +102,7 @@ static void s_finish_write(pc_call_t *c)
          * unique violation): nothing of it can commit, so record the answer
          * on its own. */
         pc_db_rollback(db);
-        s_events_flush(c, false);
+        pc_call_events_flush(c, false);
         if (s_record_reply(c, true) != PC_OK)
             pc_log(PC_LOG_WARN, pc_call_trace(c), "could not record the reply of %s",
                    c->req->method);
@@ -457,7 +112,7 @@ static void s_finish_write(pc_call_t *c)
     if (st == PC_CONFLICT) {
         /* A duplicate of this request committed first: its answer wins. */
         pc_db_rollback(db);
-        s_events_flush(c, false);
+        pc_call_events_flush(c, false);
         int found = s_stored_reply(c);
         if (found != 1)
             pc_call_error(c, PC_UNAVAILABLE, "could not read the stored reply; retry");
@@ -467,12 +122,12 @@ static void s_finish_write(pc_call_t *c)
         st = pc_db_commit(db);
     if (st != PC_OK) {
         pc_db_rollback(db);
-        s_events_flush(c, false);
+        pc_call_events_flush(c, false);
         pc_call_error(c, st == PC_DEADLINE_EXCEEDED ? PC_DEADLINE_EXCEEDED : PC_UNAVAILABLE,
                       "could not commit; retry");
         return;
     }
-    s_events_flush(c, true);
+    pc_call_events_flush(c, true);
 }
 
 /* --- dispatch ------------------------------------------------------------ */
@@ -528,9 +183,9 @@ static void s_run(pc_call_t *c)
             bool ok = pc_db_commit(db) == PC_OK;
             if (!ok)
                 pc_db_rollback(db);
-            s_events_flush(c, ok);
+            pc_call_events_flush(c, ok);
         }
-        s_events_flush(c, true);
+        pc_call_events_flush(c, true);
         return;
     }
     s_settle(c, rc);
@@ -545,17 +200,17 @@ static void s_run(pc_call_t *c)
          * succeeded. */
         if (db && pc_db_in_transaction(db)) {
             if (pc_status_is_success(c->status) && pc_db_commit(db) == PC_OK) {
-                s_events_flush(c, true);
+                pc_call_events_flush(c, true);
             } else {
                 pc_db_rollback(db);
-                s_events_flush(c, false);
+                pc_call_events_flush(c, false);
             }
         }
-        s_events_flush(c, true);
+        pc_call_events_flush(c, true);
     }
 }
 
-static void s_observe(pc_metrics_t *m, const char *method, int status, int64_t arrival)
+void pc_rpc_observe(pc_metrics_t *m, const char *method, int status, int64_t arrival)
 {
     if (!m)
         return;
@@ -568,7 +223,7 @@ static void s_observe(pc_metrics_t *m, const char *method, int status, int64_t a
                        labels, (double)(pc_mono_ms() - arrival) / 1000.0);
 }
 
-static pc_call_t s_call_of(pc_rpc_server_t *srv, s_worker_t *wk, const Pigeon__Request *req,
+static pc_call_t s_call_of(pc_rpc_server_t *srv, pc_worker_state_t *wk, const Pigeon__Request *req,
                            const void *identity, size_t identity_len, int64_t arrival)
 {
     return (pc_call_t){.srv = srv,
@@ -597,8 +252,8 @@ static void s_call_clear(pc_call_t *c)
         protobuf_c_message_free_unpacked(c->body_msg, NULL);
         c->body_msg = NULL;
     }
-    s_events_flush(c, false);
-    s_reply_clear(c);
+    pc_call_events_flush(c, false);
+    pc_call_reply_clear(c);
 }
 
 /* Packs the answer of a call that answered, counts it, and clears the call. */
@@ -612,15 +267,15 @@ static uint8_t *s_reply_pack(pc_call_t *c, size_t *len)
     if (!out) /* too large to send: say so instead of going silent */
         out = pc_envelope_build_reply(c->req->request_id, PC_INTERNAL, "reply too large", NULL, 0,
                                       0, len);
-    s_observe(c->srv->opts.metrics, c->method ? c->method->method : "unknown", c->status,
-              c->arrival);
+    pc_rpc_observe(c->srv->opts.metrics, c->method ? c->method->method : "unknown", c->status,
+                   c->arrival);
     s_call_clear(c);
     return out;
 }
 
 /* Handles one request; returns the packed reply (NULL: nothing to answer,
  * or answered later through a deferred token). */
-static uint8_t *s_handle(s_worker_t *wk, const void *identity, size_t identity_len,
+static uint8_t *s_handle(pc_worker_state_t *wk, const void *identity, size_t identity_len,
                          const void *data, size_t size, int64_t arrival, size_t *len)
 {
     Pigeon__Request *req = pc_envelope_unpack_request(data, size);
@@ -669,7 +324,7 @@ int pc_rpc_fast(pc_rpc_server_t *srv, const void *identity, size_t identity_len,
 }
 
 /* Receives [client][request][arrival] and answers [client][reply]. */
-static void s_serve_one(s_worker_t *wk, void *sock)
+static void s_serve_one(pc_worker_state_t *wk, void *sock)
 {
     zmq_msg_t f[3];
     int n = 0;
@@ -701,7 +356,7 @@ static void s_serve_one(s_worker_t *wk, void *sock)
         zmq_msg_close(&f[i]);
 }
 
-static void s_health(s_worker_t *wk)
+static void s_health(pc_worker_state_t *wk)
 {
     pc_status_t st;
     PGresult *res = pc_db_ensure(wk->db) ? pc_db_query(wk->db, &st, "SELECT 1", 0, NULL) : NULL;
@@ -714,7 +369,7 @@ void *pc_rpc_worker_main(void *arg)
 {
     pc_rpc_worker_t *w = arg;
     pc_rpc_server_t *srv = w->srv;
-    s_worker_t wk = {.w = w, .srv = srv};
+    pc_worker_state_t wk = {.w = w, .srv = srv};
     const char *schema = srv->schema;
     snprintf(wk.sql_lookup, sizeof wk.sql_lookup,
              "SELECT status, error_message, body, retry_after_s FROM %s.rpc_replies "

@@ -1,4 +1,5 @@
-/* test_api_json.c - API.md's user, contact, friend_request and message objects, and event frames. */
+/* test_api_json.c - API.md's user, contact, friend_request and message objects, and event frames.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,10 +143,9 @@ static char *s_message_oracle(const Pigeon__Msg__Message *m)
     json_t *media = m->media != NULL && !m->recalled ? pc_api_media(m->media) : NULL;
     return s_text(json_pack("{s:s, s:s, s:I, s:I, s:s, s:s?, s:o?, s:s?, s:o, s:b}", "id", m->id,
                             "conversation_id", m->conversation_id, "seq", (json_int_t)m->seq,
-                            "sender_id", (json_int_t)m->sender_id, "kind", m->kind, "text",
-                            m->text, "media", media, "client_msg_id", m->client_msg_id,
-                            "created_at", pc_json_time(m->created_at_us), "recalled",
-                            (int)m->recalled));
+                            "sender_id", (json_int_t)m->sender_id, "kind", m->kind, "text", m->text,
+                            "media", media, "client_msg_id", m->client_msg_id, "created_at",
+                            pc_json_time(m->created_at_us), "recalled", (int)m->recalled));
 }
 
 static void s_check_message(const Pigeon__Msg__Message *m)

@@ -259,7 +259,8 @@ static double metric(pc_metrics_t *m, const char *name)
     char *text = pc_metrics_render(m);
     assert_non_null(text);
     double v = 0;
-    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+    for (char *line = text; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
         if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == ' ')
             v = strtod(line + strlen(name) + 1, NULL);
     free(text);
@@ -275,7 +276,8 @@ static void test_a_full_subscriber_queue_counts_drops(void **state)
     (void)state;
     char endpoint[128];
     pc_metrics_t *m = pc_metrics_new("test");
-    pc_publisher_t *pub = pc_publisher_new("tcp://127.0.0.1:*", "pub-1", m, endpoint, sizeof endpoint);
+    pc_publisher_t *pub =
+        pc_publisher_new("tcp://127.0.0.1:*", "pub-1", m, endpoint, sizeof endpoint);
     assert_non_null(pub);
     pc_pub_sender_t *sender = pc_pub_sender_new(pub);
     pc_subscriber_t *sub = pc_subscriber_new();
