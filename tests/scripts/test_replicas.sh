@@ -27,10 +27,11 @@ TEST_NAME=test_replicas
 
 # ---------------------------------------------------------------- HTTP
 
-# http METHOD PORT PATH [JSON]: prints "<status> <body>".
+# http METHOD PORT PATH [JSON [TOKEN]]: prints "<status> <body>".
 http() {
-    local method=$1 port=$2 path=$3 body=${4:-} out
+    local method=$1 port=$2 path=$3 body=${4:-} token=${5:-} out
     out=$(curl -s --max-time 10 -X "$method" -H 'Content-Type: application/json' \
+        ${token:+-H "Authorization: Bearer $token"} \
         ${body:+--data "$body"} -w '\n%{http_code}' "http://127.0.0.1:$port$path" 2>/dev/null) || true
     printf '%s %s\n' "$(tail -n 1 <<<"$out")" "$(sed '$d' <<<"$out")"
 }
@@ -77,6 +78,25 @@ check_register_and_login() {
     say "registered on gateway 0, logged in on gateway 1"
 }
 
+# Right after `up -d`, a call that crosses services (gateway -> relationship
+# -> auth) works: every process has read the registry with every copy in it
+# (it used to answer 503 "service \"auth\" is unavailable" for up to a
+# second when relationship had read it before auth registered).
+check_cross_service_call() {
+    local a="repa_$$_$RANDOM" b="repb_$$_$RANDOM" reply token id
+    reply=$(http POST "$HTTP_PORT" /v1/auth/register \
+        "{\"username\":\"$a\",\"password\":\"replica-pass-1\",\"nickname\":\"A\"}")
+    token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"${reply#* }")
+    [[ ${reply%% *} == 201 && -n $token ]] || fail "register $a: $reply"
+    reply=$(http POST "$HTTP_PORT" /v1/auth/register \
+        "{\"username\":\"$b\",\"password\":\"replica-pass-1\",\"nickname\":\"B\"}")
+    id=$(sed -n 's/.*"user":{"id":\([0-9]*\).*/\1/p' <<<"${reply#* }")
+    [[ ${reply%% *} == 201 && -n $id ]] || fail "register $b: $reply"
+    reply=$(http POST $((HTTP_PORT + 1)) /v1/contacts "{\"user_id\":$id,\"mode\":\"one_way\"}" "$token")
+    [[ ${reply%% *} == 201 ]] || fail "a one_way contact through gateway 1 right after up: $reply"
+    say "a contact added through gateway 1 (gateway -> relationship -> auth)"
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -97,6 +117,7 @@ main() {
     read_pids
 
     check_gateways_ready
+    check_cross_service_call
     check_status
     check_register_and_login
 
