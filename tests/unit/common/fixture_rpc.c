@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -209,30 +210,53 @@ static const pc_method_t s_methods[] = {
     {"t.decline", h_counted, PC_METHOD_READ, f_decline},
 };
 
-pc_rpc_server_t *start_server(char *endpoint, size_t size)
+/* PIGEON_<SERVICE>_ENDPOINTS, the static endpoints the registry reads. */
+static void s_endpoints_var(const fixture_t *f, char *out, size_t size)
 {
+    size_t n = (size_t)snprintf(out, size, "PIGEON_%s_ENDPOINTS", f->service);
+    for (size_t i = 7; i < n && i < size; i++)
+        out[i] = (char)toupper((unsigned char)out[i]);
+}
+
+int fixture_start(fixture_t *f, const char *service, const pc_method_t *methods, size_t n,
+                  int workers)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->service, sizeof f->service, "%s", service);
     pc_rpc_server_opts_t o = {
-        .service = "t",
-        .schema = "t",
-        .methods = s_methods,
-        .method_count = sizeof s_methods / sizeof s_methods[0],
-        .workers = 2,
+        .service = service,
+        .schema = service,
+        .methods = methods,
+        .method_count = n,
+        .workers = workers,
         .bind_endpoint = "tcp://127.0.0.1:*",
     };
-    return pc_rpc_server_new(&o, endpoint, size);
+    f->srv = pc_rpc_server_new(&o, f->endpoint, sizeof f->endpoint);
+    if (!f->srv)
+        return -1;
+    char var[64];
+    s_endpoints_var(f, var, sizeof var);
+    setenv(var, f->endpoint, 1);
+    f->reg = pc_registry_new(NULL, 1000, 5000);
+    f->cli = pc_rpc_client_new(f->reg, service, 2000);
+    return f->reg && f->cli ? 0 : -1;
+}
+
+void fixture_stop(fixture_t *f)
+{
+    pc_rpc_client_destroy(&f->cli);
+    pc_registry_destroy(&f->reg);
+    pc_rpc_server_drain(f->srv, 1000);
+    pc_rpc_server_destroy(&f->srv);
+    char var[64];
+    s_endpoints_var(f, var, sizeof var);
+    unsetenv(var);
 }
 
 int setup(void **state)
 {
     static fixture_t f;
-    memset(&f, 0, sizeof f);
-    f.srv = start_server(f.endpoint, sizeof f.endpoint);
-    if (!f.srv)
-        return -1;
-    setenv("PIGEON_T_ENDPOINTS", f.endpoint, 1);
-    f.reg = pc_registry_new(NULL, 1000, 5000);
-    f.cli = pc_rpc_client_new(f.reg, "t", 2000);
-    if (!f.reg || !f.cli)
+    if (fixture_start(&f, "t", s_methods, sizeof s_methods / sizeof s_methods[0], 2) != 0)
         return -1;
     *state = &f;
     return 0;
@@ -240,12 +264,7 @@ int setup(void **state)
 
 int teardown(void **state)
 {
-    fixture_t *f = *state;
-    pc_rpc_client_destroy(&f->cli);
-    pc_registry_destroy(&f->reg);
-    pc_rpc_server_drain(f->srv, 1000);
-    pc_rpc_server_destroy(&f->srv);
-    unsetenv("PIGEON_T_ENDPOINTS");
+    fixture_stop(*state);
     return 0;
 }
 

@@ -20,7 +20,15 @@ typedef struct {
     pc_registry_t *reg;
     pc_rpc_client_t *cli;
     char endpoint[128];
+    char service[16];
 } fixture_t;
+
+/* A server of `service` with the n methods and `workers` workers on a free
+ * loopback port, a registry that finds it by PIGEON_<SERVICE>_ENDPOINTS, and
+ * a client of it (2 s deadline). 0, or -1. fixture_stop undoes it. */
+int fixture_start(fixture_t *f, const char *service, const pc_method_t *methods, size_t n,
+                  int workers);
+void fixture_stop(fixture_t *f);
 
 /* A ROUTER that takes requests and never answers, like a hung instance. */
 typedef struct {
@@ -60,9 +68,7 @@ void *answer_all(void *arg);
 int h_echo(pc_call_t *c);
 int f_echo(pc_call_t *c);
 
-/* The server "t" with the table, 2 workers, on a free loopback port. */
-pc_rpc_server_t *start_server(char *endpoint, size_t size);
-/* cmocka setup/teardown: the server, a registry and a client of "t". */
+/* cmocka setup/teardown: fixture_start of "t" with its methods, 2 workers. */
 int setup(void **state);
 int teardown(void **state);
 /* Calls t.echo with text; the reply's status. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "fixture_rpc.h"
 #include "handler.h"
 #include "rpc_client.h"
 #include "rpc_server.h"
@@ -43,45 +44,18 @@ static const pc_method_t s_methods[] = {
     {"h.fail", h_fail, PC_METHOD_READ, NULL},
 };
 
-typedef struct {
-    pc_rpc_server_t *srv;
-    pc_registry_t *reg;
-    pc_rpc_client_t *cli;
-    char endpoint[128];
-} fixture_t;
-
-static int setup(void **state)
+static int setup_h(void **state)
 {
     static fixture_t f;
-    memset(&f, 0, sizeof f);
-    pc_rpc_server_opts_t o = {
-        .service = "h",
-        .schema = "h",
-        .methods = s_methods,
-        .method_count = sizeof s_methods / sizeof s_methods[0],
-        .workers = 1,
-        .bind_endpoint = "tcp://127.0.0.1:*",
-    };
-    f.srv = pc_rpc_server_new(&o, f.endpoint, sizeof f.endpoint);
-    if (f.srv == NULL)
-        return -1;
-    setenv("PIGEON_H_ENDPOINTS", f.endpoint, 1);
-    f.reg = pc_registry_new(NULL, 1000, 5000);
-    f.cli = pc_rpc_client_new(f.reg, "h", 2000);
-    if (f.reg == NULL || f.cli == NULL)
+    if (fixture_start(&f, "h", s_methods, sizeof s_methods / sizeof s_methods[0], 1) != 0)
         return -1;
     *state = &f;
     return 0;
 }
 
-static int teardown(void **state)
+static int teardown_h(void **state)
 {
-    fixture_t *f = *state;
-    pc_rpc_client_destroy(&f->cli);
-    pc_registry_destroy(&f->reg);
-    pc_rpc_server_drain(f->srv, 1000);
-    pc_rpc_server_destroy(&f->srv);
-    unsetenv("PIGEON_H_ENDPOINTS");
+    fixture_stop(*state);
     return 0;
 }
 
@@ -135,9 +109,9 @@ static void test_store_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_no_caller_is_unauthenticated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_caller_goes_through, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_caller_is_unauthenticated, setup_h, teardown_h),
+        cmocka_unit_test_setup_teardown(test_caller_goes_through, setup_h, teardown_h),
+        cmocka_unit_test_setup_teardown(test_store_failures, setup_h, teardown_h),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
