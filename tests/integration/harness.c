@@ -496,6 +496,49 @@ static void s_system_abort(h_system_t *sys, const char *fmt, ...)
     fail_msg("%s", msg);
 }
 
+/* The registry read interval the system's processes use (ms). */
+static int s_registry_interval_ms(const h_system_t *sys)
+{
+    static const char key[] = "PIGEON_REGISTRY_INTERVAL_MS=";
+    for (size_t i = 0; sys->extra_env && sys->extra_env[i]; i++)
+        if (strncmp(sys->extra_env[i], key, sizeof key - 1) == 0)
+            return atoi(sys->extra_env[i] + sizeof key - 1);
+    return 1000;
+}
+
+/* Every process reads the registry once an interval, and one that read it
+ * before another service had registered answers 503 ("service ... is
+ * unavailable") to calls for it until its next read: the gateway's /readyz
+ * waits only for pigeon-auth. So a test starts once every service is in
+ * the table and one read interval more has passed (as `scripts/pigeon up`
+ * does). Returns false when they did not all register in time. */
+static bool s_wait_registered(const h_system_t *sys, int64_t deadline)
+{
+    size_t services = 0; /* distinct names among the services started (the gateway is last) */
+    for (size_t i = 0; i + 1 < sys->nprocs; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(sys->services[i], sys->services[j]) == 0;
+        services += !seen;
+    }
+    PGconn *conn = PQconnectdb(sys->db_url);
+    bool ok = false;
+    while (PQstatus(conn) == CONNECTION_OK && s_now_ms() < deadline) {
+        PGresult *res = PQexec(conn, "SELECT count(DISTINCT service) FROM registry.instances");
+        long have = PQresultStatus(res) == PGRES_TUPLES_OK ? atol(PQgetvalue(res, 0, 0)) : 0;
+        PQclear(res);
+        if (have >= (long)services) {
+            ok = true;
+            break;
+        }
+        s_sleep_ms(50);
+    }
+    PQfinish(conn);
+    if (ok)
+        s_sleep_ms(s_registry_interval_ms(sys) + 200);
+    return ok;
+}
+
 void h_system_start(h_system_t *sys, const char *const *services, const char *const *extra_env)
 {
     memset(sys, 0, sizeof *sys);
@@ -521,8 +564,12 @@ void h_system_start(h_system_t *sys, const char *const *services, const char *co
         int64_t deadline = s_now_ms() + H_READY_TIMEOUT_MS;
         bool gateway_died = false;
         while (s_now_ms() < deadline) {
-            if (s_readyz(sys) == 200)
+            if (s_readyz(sys) == 200) {
+                if (!s_wait_registered(sys, deadline))
+                    s_system_abort(sys, "not every service registered within %d ms",
+                                   H_READY_TIMEOUT_MS);
                 return;
+            }
             for (size_t i = 0; i < sys->nprocs; i++) {
                 if (!h_proc_alive(sys->procs[i])) {
                     if (i + 1 == sys->nprocs && attempt < 3) {
