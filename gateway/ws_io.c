@@ -2,9 +2,10 @@
  * (at most GW_WS_OUT_MAX bytes, then close 1013), the close handshake, and
  * the client's frames turned into pongs, error frames and jobs for the
  * workers. Frames are queued and each socket's queue is written once at the
- * end of its loop's turn, and both buffers hold memory only while bytes wait
- * (ws_buf.h): an idle socket has none. A socket with GW_WS_JOBS_MAX jobs waiting is not read until
- * one ends, so a fast sender is slowed by TCP instead of refused. */
+ * end of its loop's turn, and both buffers hold memory only while bytes
+ * wait (ws_buf.h): an idle socket has none. A socket with GW_WS_JOBS_MAX
+ * jobs waiting is not read until one ends, so a fast sender is slowed by
+ * TCP instead of refused. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -97,8 +98,9 @@ static int s_write(gw_ws_loop_t *l, gw_ws_sess_t *s, struct iovec *iov, int niov
     return 0;
 }
 
-/* Queues a frame (already encoded) and writes. A client that lets more than
- * GW_WS_OUT_MAX bytes pile up is closed with 1013. Returns -1 when gone. */
+/* Queues a frame (already encoded), written at the end of the loop's turn. A
+ * client that lets more than GW_WS_OUT_MAX bytes pile up is closed with 1013.
+ * Returns -1 when gone. */
 int gw_ws_io_send_raw(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *frame, size_t n)
 {
     if (s->state != GW_WS_OPEN)

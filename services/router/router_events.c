@@ -76,14 +76,15 @@ static s_topic_t s_user_topic(int64_t user)
     return t;
 }
 
-static void s_send_pair(pc_call_t *call, char *frame, int64_t actor, int64_t other,
+/* Publishes frame (len bytes, taken over; NULL: it could not be encoded)
+ * to both users of a pair. */
+static void s_send_pair(pc_call_t *call, char *frame, size_t len, int64_t actor, int64_t other,
                         const char *origin, const char *what)
 {
     if (frame == NULL) {
         pc_log(PC_LOG_WARN, pc_call_trace(call), "could not encode %s event", what);
         return;
     }
-    size_t len = strlen(frame);
     if (other > 0) {
         s_topic_t t = s_user_topic(other);
         pc_call_publish(call, t.s, frame, len);
@@ -96,8 +97,9 @@ static void s_send_pair(pc_call_t *call, char *frame, int64_t actor, int64_t oth
 void router_publish_message(pc_call_t *call, const char *type, const Pigeon__Msg__Message *m,
                             int64_t actor, int64_t other, const char *origin)
 {
-    size_t len;
-    s_send_pair(call, pc_api_message_frame(type, m, &len), actor, other, origin, type);
+    size_t len = 0;
+    char *frame = pc_api_message_frame(type, m, &len);
+    s_send_pair(call, frame, len, actor, other, origin, type);
 }
 
 char *router_message_event(const char *trace, const char *type, const Pigeon__Msg__Message *m,
@@ -135,5 +137,5 @@ void router_publish_receipt(pc_call_t *call, const char *cid, int64_t reader, in
                           "user_id", (json_int_t)reader, "read_seq", (json_int_t)read_seq);
     char *frame = f ? pc_json_dump(f) : NULL;
     json_decref(f);
-    s_send_pair(call, frame, reader, peer, origin, "receipt");
+    s_send_pair(call, frame, frame ? strlen(frame) : 0, reader, peer, origin, "receipt");
 }
