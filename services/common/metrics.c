@@ -31,6 +31,7 @@ typedef struct {
 
 typedef struct {
     char *name;         /* with the "pigeon_" prefix */
+    char *given;        /* the name as first passed: found again without building `name` */
     char *help;         /* from the first use */
     s_kind_t kind;      /* fixed by the first use */
     s_series_t *series; /* in order of first use */
@@ -75,6 +76,7 @@ void pc_metrics_destroy(pc_metrics_t **mp)
             free(f->series[j].labels);
         free(f->series);
         free(f->name);
+        free(f->given);
         free(f->help);
     }
     free(m->families);
@@ -104,8 +106,22 @@ static char *s_full_name(const char *name)
     return out;
 }
 
+static s_family_t *s_found(s_family_t *f, s_kind_t kind)
+{
+    if (f->kind != kind) {
+        pc_error("metric \"%s\" used with two different types", f->name);
+        return NULL;
+    }
+    return f;
+}
+
 static s_family_t *s_family(pc_metrics_t *m, const char *name, const char *help, s_kind_t kind)
 {
+    /* Hot paths update metrics for every message: the name as passed finds
+     * its family without an allocation. */
+    for (size_t i = 0; i < m->nfamilies; i++)
+        if (strcmp(m->families[i].given, name) == 0)
+            return s_found(&m->families[i], kind);
     char *full = s_full_name(name);
     if (full == NULL)
         return NULL;
@@ -113,11 +129,7 @@ static s_family_t *s_family(pc_metrics_t *m, const char *name, const char *help,
         s_family_t *f = &m->families[i];
         if (strcmp(f->name, full) == 0) {
             free(full);
-            if (f->kind != kind) {
-                pc_error("metric \"%s\" used with two different types", f->name);
-                return NULL;
-            }
-            return f;
+            return s_found(f, kind);
         }
     }
     if (m->nfamilies == m->cap) {
@@ -131,12 +143,15 @@ static s_family_t *s_family(pc_metrics_t *m, const char *name, const char *help,
         m->cap = cap;
     }
     char *h = strdup(help ? help : "");
-    if (h == NULL) {
+    char *given = strdup(name);
+    if (h == NULL || given == NULL) {
+        free(h);
+        free(given);
         free(full);
         return NULL;
     }
     s_family_t *f = &m->families[m->nfamilies++];
-    *f = (s_family_t){.name = full, .help = h, .kind = kind};
+    *f = (s_family_t){.name = full, .given = given, .help = h, .kind = kind};
     return f;
 }
 

@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 
-/* Writes 2*nbytes lowercase hex chars and a NUL into out (size >= 2*nbytes+1). */
+/* Writes 2*nbytes lowercase hex chars and a NUL into out (size >= 2*nbytes+1):
+ * a ChaCha20 keystream of a per-thread key from the CSPRNG (identifiers, not
+ * secrets; tokens take their bytes from libsodium directly). */
 void pc_random_hex(char *out, size_t nbytes);
 
 /* Lowercase hex of `len` bytes into out (size >= 2*len+1). */

@@ -107,6 +107,26 @@ static void test_type_clash_is_dropped(void **state)
     pc_metrics_destroy(&m); /* NULL is fine */
 }
 
+/* One family whatever the spelling: with and without the prefix, and a
+ * name with a character Prometheus does not allow. */
+static void test_spellings_share_a_family(void **state)
+{
+    (void)state;
+    pc_metrics_t *m = pc_metrics_new("router");
+    pc_metrics_count(m, "sends_total", "Sends.", NULL, 1);
+    pc_metrics_count(m, "pigeon_sends_total", "Sends.", NULL, 2);
+    pc_metrics_count(m, "sends_total", "Sends.", NULL, 4);
+    pc_metrics_count(m, "odd-name", "Odd.", NULL, 1);
+    pc_metrics_count(m, "odd_name", "Odd.", NULL, 1);
+    pc_metrics_gauge(m, "pigeon_sends_total", "Sends.", NULL, 5); /* a clash under either name */
+    char *text = pc_metrics_render(m);
+    assert_true(s_has_line(text, "pigeon_sends_total 7"));
+    assert_int_equal(s_count(text, "# TYPE pigeon_sends_total"), 1);
+    assert_true(s_has_line(text, "pigeon_odd_name 2"));
+    free(text);
+    pc_metrics_destroy(&m);
+}
+
 #define S_THREADS 4
 #define S_PER_THREAD 10000
 
@@ -141,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_rpc_counters_and_latency),
         cmocka_unit_test(test_gauges_unlabelled_and_prefixed_names),
         cmocka_unit_test(test_type_clash_is_dropped),
+        cmocka_unit_test(test_spellings_share_a_family),
         cmocka_unit_test(test_threads_share_one_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

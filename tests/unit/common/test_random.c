@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "random.h"
@@ -19,6 +21,38 @@ static void test_request_id(void **state)
     assert_int_equal(strlen(a), 32);
     assert_int_equal(strspn(a, "0123456789abcdef"), 32);
     assert_string_not_equal(a, b);
+}
+
+#define S_IDS 4096
+
+static int s_cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void *s_draw_ids(void *arg)
+{
+    char(*ids)[33] = arg;
+    for (int i = 0; i < S_IDS; i++)
+        pc_random_hex(ids[i], 16);
+    return NULL;
+}
+
+/* Ids come from a per-thread stream: none repeats within a thread or
+ * between two threads (a stream keyed alike, or a nonce reused, would). */
+static void test_ids_unique_across_threads(void **state)
+{
+    (void)state;
+    char(*ids)[33] = calloc(2 * S_IDS, sizeof *ids);
+    assert_non_null(ids);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, s_draw_ids, ids), 0);
+    s_draw_ids(ids + S_IDS);
+    pthread_join(t, NULL);
+    qsort(ids, 2 * S_IDS, sizeof *ids, s_cmp_id);
+    for (int i = 1; i < 2 * S_IDS; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
 }
 
 static void test_large_and_empty(void **state)
@@ -61,9 +95,8 @@ static void test_lifetime_spread(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_id),
-        cmocka_unit_test(test_large_and_empty),
-        cmocka_unit_test(test_hex_encode),
+        cmocka_unit_test(test_request_id),      cmocka_unit_test(test_ids_unique_across_threads),
+        cmocka_unit_test(test_large_and_empty), cmocka_unit_test(test_hex_encode),
         cmocka_unit_test(test_lifetime_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
