@@ -14,11 +14,11 @@ static void s_compact(ws_buf_t *b)
     b->off = 0;
 }
 
-/* Capacity of at least want bytes: WS_BUF_FIRST, doubled, at most max (but
- * never below want). */
-static size_t s_grown(size_t cap, size_t want, size_t max)
+/* Capacity of at least want bytes: cap (first when 0), doubled, at most max
+ * (but never below want). */
+static size_t s_grown(size_t cap, size_t first, size_t want, size_t max)
 {
-    size_t c = cap ? cap : WS_BUF_FIRST;
+    size_t c = cap ? cap : first;
     while (c < want)
         c *= 2;
     if (c > max)
@@ -45,7 +45,7 @@ bool ws_buf_append(ws_buf_t *b, const void *p, size_t n, size_t limit)
         return false;
     if (b->len + n > b->cap) {
         s_compact(b); /* reuse the consumed front before growing */
-        if (used + n > b->cap && !s_resize(b, s_grown(b->cap, used + n, limit)))
+        if (used + n > b->cap && !s_resize(b, s_grown(b->cap, WS_BUF_APPEND_FIRST, used + n, limit)))
             return false;
     }
     memcpy(b->data + b->len, p, n);
@@ -58,7 +58,7 @@ size_t ws_buf_reserve(ws_buf_t *b, size_t max_cap)
     if (b->len == b->cap)
         s_compact(b);
     if (b->len == b->cap) {
-        if (b->cap >= max_cap || !s_resize(b, s_grown(b->cap, b->cap + 1, max_cap)))
+        if (b->cap >= max_cap || !s_resize(b, s_grown(b->cap, WS_BUF_FIRST, b->cap + 1, max_cap)))
             return 0;
     }
     return b->cap - b->len;

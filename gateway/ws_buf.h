@@ -13,7 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WS_BUF_FIRST 4096 /* first allocation; doubled as needed */
+#define WS_BUF_FIRST 4096 /* first allocation of ws_buf_reserve (room for a recv) */
+/* First allocation of ws_buf_append: an ack and a push (about 450 bytes
+ * each). Below glibc's 1 KiB large-bin bound it comes from the per-thread
+ * cache or a small bin; 4 KiB went to the large bins, which first merge
+ * every small free chunk (malloc_consolidate) - for every frame sent. */
+#define WS_BUF_APPEND_FIRST 1000
 
 typedef struct {
     uint8_t *data; /* malloc'd; NULL while empty */
