@@ -19,6 +19,7 @@
 #include "random.h"
 #include "status.h"
 #include "ws_cmd.h"
+#include "ws_send_scan.h"
 #include "ws_sess.h"
 
 #define S_IN_MAX (GW_WS_MSG_MAX + WS_HEADER_MAX)
@@ -193,9 +194,80 @@ static int s_error_frame(gw_ws_loop_t *l, gw_ws_sess_t *s, const char *cmid, int
     return rc;
 }
 
+/* A job for socket s with fresh trace and request ids; client_msg_id is
+ * taken (may be NULL). NULL when out of memory (client_msg_id freed). */
+static gw_ws_msg_t *s_job_new(gw_ws_loop_t *l, gw_ws_sess_t *s, gw_ws_cmd_kind_t kind,
+                              char *client_msg_id)
+{
+    gw_ws_msg_t *j = gw_ws_msg_new(GW_WS_M_JOB);
+    if (!j) {
+        free(client_msg_id);
+        return NULL;
+    }
+    j->sock = s->id;
+    j->user = s->user;
+    j->loop = l->index;
+    j->job_kind = (int)kind;
+    j->client_msg_id = client_msg_id;
+    memcpy(j->tag, s->tag, sizeof j->tag); /* same size, NUL-terminated */
+    char ids[65];                          /* trace id and request id from one draw */
+    pc_random_hex(ids, 32);
+    memcpy(j->trace_id, ids, 32);
+    memcpy(j->request_id, ids + 32, 33);
+    return j;
+}
+
+/* Queues job j behind the socket's others and hands the first one on. */
+static void s_job_queue(gw_ws_loop_t *l, gw_ws_sess_t *s, gw_ws_msg_t *j)
+{
+    if (s->jobs_tail)
+        s->jobs_tail->next = j;
+    else
+        s->jobs_head = j;
+    s->jobs_tail = j;
+    s->njobs++;
+    gw_ws_io_dispatch_job(l, s);
+}
+
+static void s_span_copy(gw_span_t *span, char *buf, size_t *off)
+{
+    memcpy(buf + *off, span->p, span->len);
+    buf[*off + span->len] = '\0';
+    span->p = buf + *off;
+    *off += span->len + 1;
+}
+
+/* A send frame in the plain shape (ws_send_scan.h), for the sends thread:
+ * its strings copied once into one buffer, "<client_msg_id>\0<kind>\0<text>\0",
+ * owned as the job's client_msg_id (which comes first), and job->send
+ * pointing there. NULL when out of memory. */
+static gw_ws_msg_t *s_plain_send_job(gw_ws_loop_t *l, gw_ws_sess_t *s, const gw_ws_send_t *f)
+{
+    size_t size = f->client_msg_id.len + f->kind.len + (f->text.p ? f->text.len : 0) + 3;
+    char *buf = malloc(size);
+    gw_ws_msg_t *j = buf ? s_job_new(l, s, GW_WS_CMD_SEND, buf) : NULL;
+    if (!j)
+        return NULL;
+    size_t off = 0;
+    j->send = *f;
+    s_span_copy(&j->send.client_msg_id, buf, &off);
+    s_span_copy(&j->send.kind, buf, &off);
+    if (j->send.text.p)
+        s_span_copy(&j->send.text, buf, &off);
+    return j;
+}
+
 /* A whole text message from the client. Returns -1 when the socket is gone. */
 static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
 {
+    gw_ws_send_t plain;
+    if (l->ws->sends && gw_ws_send_scan((const char *)p, n, &plain)) {
+        gw_ws_msg_t *j = s_plain_send_job(l, s, &plain);
+        if (j) {
+            s_job_queue(l, s, j);
+            return 0;
+        } /* out of memory: the general reader below answers */
+    }
     gw_ws_cmd_t cmd;
     char err[256] = "";
     int rc = 0;
@@ -208,22 +280,12 @@ static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
         rc = gw_ws_io_send_text(l, s, "{\"type\":\"pong\"}");
         goto done;
     }
-    gw_ws_msg_t *j = gw_ws_msg_new(GW_WS_M_JOB);
+    char *cmid = cmd.client_msg_id ? strdup(cmd.client_msg_id) : NULL;
+    gw_ws_msg_t *j = cmid || !cmd.client_msg_id ? s_job_new(l, s, cmd.kind, cmid) : NULL;
     if (!j) {
         rc = s_error_frame(l, s, cmd.client_msg_id, PC_INTERNAL, "out of memory");
         goto done;
     }
-    j->sock = s->id;
-    j->user = s->user;
-    j->loop = l->index;
-    j->job_kind = (int)cmd.kind;
-    memcpy(j->tag, s->tag, sizeof j->tag); /* same size, NUL-terminated */
-    char ids[65]; /* trace id and request id from one draw (one getrandom(2)) */
-    pc_random_hex(ids, 32);
-    memcpy(j->trace_id, ids, 32);
-    memcpy(j->request_id, ids + 32, 33);
-    if (cmd.client_msg_id)
-        j->client_msg_id = strdup(cmd.client_msg_id);
     bool ok;
     if (cmd.kind == GW_WS_CMD_SEND) {
         /* The parsed frame itself is handed on: no encoding, no second parse. */
@@ -248,13 +310,7 @@ static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
         rc = s_error_frame(l, s, cmd.client_msg_id, PC_INTERNAL, "out of memory");
         goto done;
     }
-    if (s->jobs_tail)
-        s->jobs_tail->next = j;
-    else
-        s->jobs_head = j;
-    s->jobs_tail = j;
-    s->njobs++;
-    gw_ws_io_dispatch_job(l, s);
+    s_job_queue(l, s, j);
 done:
     gw_ws_cmd_clear(&cmd);
     return rc;

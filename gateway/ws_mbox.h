@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ws_send_scan.h"
+
 struct json_t;
 
 /* An encoded server frame shared by every loop it is posted to. */
@@ -42,24 +44,26 @@ typedef enum {
 } gw_ws_msg_kind_t;
 
 typedef struct gw_ws_msg {
-    struct gw_ws_msg *next;   /* list link */
-    gw_ws_msg_kind_t kind;    /* what it is */
-    uint64_t sock;            /* socket id (unique in the process) */
-    int64_t user;             /* user id */
-    int loop;                 /* loop index of the socket */
-    int fd;                   /* NEW: the socket */
-    void *urh;                /* NEW: libmicrohttpd's upgrade handle */
-    uint8_t hash[32];         /* NEW, REVOKE: SHA-256 of the token */
-    gw_ws_blob_t *blob;       /* EVENT: one reference, owned */
-    char *text;               /* owned text (frame, tag, extra bytes); may be NULL */
-    size_t text_len;          /* bytes in text */
-    int job_kind;             /* JOB: gw_ws_cmd_kind_t */
-    struct json_t *json;      /* JOB send: the parsed body (one reference, owned) */
-    void *owner;              /* JOB at the sends thread: that thread's state (ws_sends.c) */
-    char *client_msg_id;      /* JOB: echoed in the answer, owned, may be NULL */
-    char tag[96];             /* JOB: origin tag of the socket */
-    char trace_id[33];        /* JOB: for the logs and the RPC */
-    char request_id[33];      /* JOB: RPC request id (kept by retries) */
+    struct gw_ws_msg *next; /* list link */
+    gw_ws_msg_kind_t kind;  /* what it is */
+    uint64_t sock;          /* socket id (unique in the process) */
+    int64_t user;           /* user id */
+    int loop;               /* loop index of the socket */
+    int fd;                 /* NEW: the socket */
+    void *urh;              /* NEW: libmicrohttpd's upgrade handle */
+    uint8_t hash[32];       /* NEW, REVOKE: SHA-256 of the token */
+    gw_ws_blob_t *blob;     /* EVENT: one reference, owned */
+    char *text;             /* owned text (frame, tag, extra bytes); may be NULL */
+    size_t text_len;        /* bytes in text */
+    int job_kind;           /* JOB: gw_ws_cmd_kind_t */
+    struct json_t *json;    /* JOB send: the parsed body (one reference, owned), or NULL
+                               when the frame was read by gw_ws_send_scan: */
+    gw_ws_send_t send;      /* JOB send without json: its strings, NUL-terminated in text */
+    void *owner;            /* JOB at the sends thread: that thread's state (ws_sends.c) */
+    char *client_msg_id;    /* JOB: echoed in the answer, owned, may be NULL */
+    char tag[96];           /* JOB: origin tag of the socket */
+    char trace_id[33];      /* JOB: for the logs and the RPC */
+    char request_id[33];    /* JOB: RPC request id (kept by retries) */
 } gw_ws_msg_t;
 
 gw_ws_msg_t *gw_ws_msg_new(gw_ws_msg_kind_t kind);

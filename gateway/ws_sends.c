@@ -4,10 +4,11 @@
  * cost a hand-off to a worker, a wake-up of that worker for the reply and
  * one back to the loop, and the worker count bounded the sends in flight.
  * Here one thread keeps every send out at once on its own DEALERs
- * (rpc_async.h): it maps the frame (parsed by the loop) to a SendRequest,
- * starts the call, and when the reply (or a retry, or the deadline) comes,
- * turns it into the ack or error frame exactly as the REST handler and
- * ws_jobs.c would, and posts it to the socket's loop. Under load a wake-up
+ * (rpc_async.h): it maps the frame (read by the loop, ws_send_scan.h, or
+ * parsed as JSON) to a SendRequest, starts the call, and when the reply
+ * (or a retry, or the deadline) comes, turns it into the ack or error frame
+ * exactly as the REST handler and ws_jobs.c would, and posts it to the
+ * socket's loop. Under load a wake-up
  * serves every reply and job that waits. A loop still hands one job per
  * socket at a time, so a socket's sends keep their order; at most
  * GW_WS_SENDS_MAX are out, more wait here in arrival order. */
@@ -68,8 +69,25 @@ static void s_replied(void *arg, pc_rpc_reply_t *reply)
     s_finish(q, j, &out);
 }
 
-/* Starts one send: the frame's fields (gw_map_send, as POST /v1/messages)
- * with the socket's origin tag, the job's request and trace ids. */
+/* The request of a frame read by gw_ws_send_scan: what gw_map_send makes
+ * of the same bytes (tests/fuzz/fuzz_ws_send_scan.c). */
+static void s_map_plain(const gw_ws_send_t *f, Pigeon__Msg__SendRequest *m)
+{
+    pigeon__msg__send_request__init(m);
+    m->has_to_user_id = f->to_user_id != 0;
+    m->to_user_id = f->to_user_id;
+    m->has_to_group_id = f->to_group_id != 0;
+    m->to_group_id = f->to_group_id;
+    m->client_msg_id = (char *)f->client_msg_id.p;
+    m->kind = (char *)f->kind.p;
+    m->text = (char *)f->text.p;
+    m->has_media_id = f->media_id != 0;
+    m->media_id = f->media_id;
+}
+
+/* Starts one send: the frame's fields (gw_map_send, as POST /v1/messages,
+ * or s_map_plain) with the socket's origin tag, the job's request and trace
+ * ids. */
 static void s_start(gw_ws_sends_t *q, gw_ws_msg_t *j)
 {
     char err[256];
@@ -81,7 +99,9 @@ static void s_start(gw_ws_sends_t *q, gw_ws_msg_t *j)
         return;
     }
     Pigeon__Msg__SendRequest msg;
-    if (gw_map_send(j->json, &msg, err, sizeof err) < 0) {
+    if (!j->json) {
+        s_map_plain(&j->send, &msg);
+    } else if (gw_map_send(j->json, &msg, err, sizeof err) < 0) {
         gw_reply_error(&out, PC_INVALID_ARGUMENT, "%s", err);
         s_finish(q, j, &out);
         return;
