@@ -93,6 +93,8 @@ void gw_dispatch(gw_request_t *req, gw_reply_t *out)
 json_t *gw_request_json(const gw_request_t *req, gw_reply_t *out)
 {
     char err[256] = "";
+    if (req->body_json) /* a WebSocket frame, parsed (and size-checked) by its loop */
+        return json_incref(req->body_json);
     if (req->body_len > PC_JSON_MAX_BODY) { /* http.c refuses these earlier */
         gw_reply_error(out, PC_PAYLOAD_TOO_LARGE, "request body is larger than %d bytes",
                        PC_JSON_MAX_BODY);

@@ -14,8 +14,8 @@
 
 void gw_dispatch(gw_request_t *req, gw_reply_t *out);
 
-/* The request body parsed as a JSON object; NULL with a 400 in out. The
- * caller decrefs. */
+/* The request body as a JSON object (req->body_json when set, else body parsed);
+ * NULL with a 400 in out. The caller decrefs. */
 json_t *gw_request_json(const gw_request_t *req, gw_reply_t *out);
 
 /* Options for an RPC on behalf of req (request id, caller, trace). */

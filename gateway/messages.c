@@ -3,13 +3,18 @@
  * Each one: JSON and path -> protobuf (messages_map.c), one RPC to
  * pigeon-router, protobuf -> JSON. The rules live in pigeon-router.
  *
- * gw_h_mark_read is also what the WebSocket layer calls for "read" frames,
- * with a gw_request_t it builds. What it reads: ctx, caller_id, trace_id,
- * request_id (empty: a fresh one), path "/v1/conversations/<url-encoded
- * cid>/read" and body {"seq": N}; not route or path_id, so no routing is
- * needed before it. WebSocket "send" frames go to pigeon-router from
- * ws_sends.c, which does gw_h_send_message's mapping and reply handling with
- * an asynchronous call: a change to the send path here belongs there too. */
+ * gw_h_mark_read is also what the WebSocket layer calls for "read" frames
+ * (and gw_h_send_message for "send" when ws_sends.c is not running; that
+ * file does the same mapping and reply handling with an asynchronous call,
+ * so a change to the send path here belongs there too), with a
+ * gw_request_t it builds. What
+ * they read: ctx, caller_id, trace_id, request_id (empty: a fresh one),
+ * origin (the sending socket's tag, or NULL), and
+ *   - gw_h_send_message: body_json, or body / body_len, the POST /v1/messages fields (a
+ *     frame's "type" is ignored);
+ *   - gw_h_mark_read: path "/v1/conversations/<url-encoded cid>/read" and
+ *     body {"seq": N}.
+ * Neither reads route or path_id, so no routing is needed before them. */
 #include "api_json.h"
 #include "dispatch.h"
 #include "handlers.h"

@@ -42,6 +42,8 @@ gw_ws_t *gw_ws_new(const gw_ws_opts_t *o, gw_ctx_t *ctx)
             goto fail;
     if (gw_ws_jobs_start(ws, o->workers) < 0)
         goto fail;
+    if (!(ws->sends = gw_ws_sends_new(ws)))
+        goto fail;
     gw_ws_update_gauge(ws);
     return ws;
 fail:
@@ -149,8 +151,8 @@ int gw_ws_accept(gw_ws_t *ws, gw_request_t *req, gw_ws_pending_t *p, gw_reply_t 
         gw_reply_error(out, PC_NOT_FOUND, "no route for %.16s " GW_WS_PATH, req->method);
         return -1;
     }
-    if (!s_has_token(upgrade, "websocket") || !s_has_token(connection, "upgrade") || !version ||
-        strcmp(version, "13") != 0 || !ws_key_valid(key)) {
+    if (!s_has_token(upgrade, "websocket") || !s_has_token(connection, "upgrade") ||
+        !version || strcmp(version, "13") != 0 || !ws_key_valid(key)) {
         gw_reply_error(out, PC_INVALID_ARGUMENT,
                        "not a WebSocket handshake (RFC 6455, Sec-WebSocket-Version 13)");
         return -1;
@@ -249,6 +251,8 @@ void gw_ws_stop(gw_ws_t *ws)
         gw_ws_loop_join(ws->loops[i]);
     if (ws->jobs_cond_ready)
         gw_ws_jobs_stop(ws);
+    if (ws->sends)
+        gw_ws_sends_stop(ws->sends);
 }
 
 void gw_ws_destroy(gw_ws_t **wsp)
@@ -260,6 +264,7 @@ void gw_ws_destroy(gw_ws_t **wsp)
     for (int i = 0; i < ws->nloops; i++)
         gw_ws_loop_destroy(&ws->loops[i]);
     gw_ws_hub_destroy(&ws->hub);
+    gw_ws_sends_destroy(&ws->sends);
     if (ws->jobs_cond_ready) {
         pthread_mutex_destroy(&ws->jobs_lock);
         pthread_cond_destroy(&ws->jobs_cond);

@@ -16,11 +16,11 @@ typedef enum {
 #define GW_WS_CID_MAX 64 /* longest conversation id accepted ("d:<id>:<id>", "g:<id>") */
 
 typedef struct {
-    gw_ws_cmd_kind_t kind;     /* what the client asks */
-    json_t *obj;               /* the parsed frame (owned; ws_cmd_clear frees it) */
-    const char *client_msg_id; /* send: echoed in ack/error when a string; else NULL */
+    gw_ws_cmd_kind_t kind;        /* what the client asks */
+    json_t *obj;                  /* the parsed frame (owned; ws_cmd_clear frees it) */
+    const char *client_msg_id;    /* send: echoed in ack/error when a string; else NULL */
     char conversation_id[GW_WS_CID_MAX + 1]; /* read */
-    int64_t seq;                             /* read */
+    int64_t seq;                  /* read */
 } gw_ws_cmd_t;
 
 /* Decodes a text message. Returns 0, or -1 with a client-facing reason in
@@ -32,10 +32,10 @@ void gw_ws_cmd_clear(gw_ws_cmd_t *cmd);
 /* The body handed to the message handler: the frame without "type"; malloc'd. */
 char *gw_ws_cmd_send_body(const gw_ws_cmd_t *cmd, size_t *len);
 
-/* The parsed send frame without "type", handed over for gw_map_send
- * (ws_sends.c): the caller owns the reference, and *cmd no longer holds the
- * object (nor client_msg_id, which pointed into it). Saves encoding the body
- * and parsing it again. */
+/* The parsed send frame without "type", handed over as the message handler's
+ * body (gw_request_t.body_json): the caller owns the reference, and *cmd no
+ * longer holds the object (nor client_msg_id, which pointed into it). Saves
+ * encoding the body and parsing it again on the worker. */
 json_t *gw_ws_cmd_take_send_body(gw_ws_cmd_t *cmd);
 
 /* {"type":"ack","client_msg_id":...,"message":<message>}; message_json is the
@@ -45,8 +45,8 @@ char *gw_ws_ack_frame(const char *client_msg_id, const char *message_json, size_
 
 /* {"type":"error","client_msg_id"?...,"error":{"code","message"}}: from an
  * API error body when error_json parses, else from status and message. */
-char *gw_ws_error_frame(const char *client_msg_id, int status, const char *error_json, size_t len,
-                        const char *message);
+char *gw_ws_error_frame(const char *client_msg_id, int status, const char *error_json,
+                        size_t len, const char *message);
 
 /* /v1/conversations/<percent-encoded cid>/read into out. */
 void gw_ws_read_path(const char *cid, char *out, size_t size);

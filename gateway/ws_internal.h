@@ -44,6 +44,7 @@ struct gw_ws {
     gw_ws_msg_t *jobs_tail;               /* newest job */
     bool jobs_quit;                       /* workers return */
     bool jobs_cond_ready;                 /* jobs_lock and jobs_cond are initialised */
+    gw_ws_sends_t *sends;                 /* the thread running `send` frames (ws_sends.c) */
 };
 
 /* ws_loop.c */
@@ -69,15 +70,12 @@ char *gw_ws_job_frame(const gw_ws_msg_t *j, gw_reply_t *out);
 /* Hands a finished job back to its loop as its DONE message (frame owned). */
 void gw_ws_job_done(gw_ws_t *ws, gw_ws_msg_t *j, char *frame);
 
-/* ws_sends.c: a loop's `send` frames on its own thread, many calls in flight. */
-#define GW_WS_SENDS_MAX 4096 /* sends in flight to the router per loop; more wait in order */
-gw_ws_sends_t *gw_ws_sends_new(gw_ws_loop_t *l); /* NULL: no RPC client */
-/* On the loop's thread, or once it ended: the calls out end, their jobs are freed. */
+/* ws_sends.c: `send` frames without a blocking thread per call. */
+#define GW_WS_SENDS_MAX 4096 /* sends in flight to the router; more wait in order */
+gw_ws_sends_t *gw_ws_sends_new(gw_ws_t *ws);
+void gw_ws_sends_stop(gw_ws_sends_t *q); /* joins the thread; calls out end (503) */
 void gw_ws_sends_destroy(gw_ws_sends_t **q);
-void gw_ws_sends_start(gw_ws_sends_t *q, gw_ws_msg_t *job);
-/* Waits at most max_ms for a reply, a due retry or deadline, or fd readable;
- * hands what ended to its sockets. Returns 1 when fd is readable, else 0. */
-int gw_ws_sends_wait(gw_ws_sends_t *q, int fd, int max_ms);
+void gw_ws_sends_post(gw_ws_sends_t *q, gw_ws_msg_t *job);
 
 /* Metrics helpers (ws.c). */
 void gw_ws_count_event(gw_ws_t *ws, bool pushed, uint64_t n);

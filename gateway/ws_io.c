@@ -179,8 +179,8 @@ void gw_ws_io_dispatch_job(gw_ws_loop_t *l, gw_ws_sess_t *s)
         s->jobs_tail = NULL;
     s->njobs--;
     s->busy = true;
-    if (j->job_kind == GW_WS_CMD_SEND)
-        gw_ws_sends_start(l->sends, j); /* on this thread, no call blocks (ws_sends.c) */
+    if (j->job_kind == GW_WS_CMD_SEND && l->ws->sends)
+        gw_ws_sends_post(l->ws->sends, j); /* no thread blocks on it (ws_sends.c) */
     else
         gw_ws_jobs_post(l->ws, j);
 }
@@ -237,7 +237,7 @@ static void s_span_copy(gw_span_t *span, char *buf, size_t *off)
     *off += span->len + 1;
 }
 
-/* A send frame in the plain shape (ws_send_scan.h), for ws_sends.c:
+/* A send frame in the plain shape (ws_send_scan.h), for the sends thread:
  * its strings copied once into one buffer, "<client_msg_id>\0<kind>\0<text>\0",
  * owned as the job's client_msg_id (which comes first), and job->send
  * pointing there. NULL when out of memory. */
@@ -261,7 +261,7 @@ static gw_ws_msg_t *s_plain_send_job(gw_ws_loop_t *l, gw_ws_sess_t *s, const gw_
 static int s_text(gw_ws_loop_t *l, gw_ws_sess_t *s, const uint8_t *p, size_t n)
 {
     gw_ws_send_t plain;
-    if (gw_ws_send_scan((const char *)p, n, &plain)) {
+    if (l->ws->sends && gw_ws_send_scan((const char *)p, n, &plain)) {
         gw_ws_msg_t *j = s_plain_send_job(l, s, &plain);
         if (j) {
             s_job_queue(l, s, j);

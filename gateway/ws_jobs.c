@@ -1,5 +1,5 @@
-/* ws_jobs.c - the workers that run WebSocket `read` frames (`send` frames
- * run on their loop: ws_sends.c).
+/* ws_jobs.c - the workers that run WebSocket `read` frames (and `send`
+ * frames when the sends thread, ws_sends.c, is not there).
  *
  * The handlers block on RPC, so they never run on a loop thread. A loop
  * hands a socket's jobs over one at a time (the next one after the answer
@@ -24,16 +24,18 @@ static bool s_success(int status)
     return status >= 200 && status < 300;
 }
 
-/* Runs one `read` job; returns the frame to send back (malloc'd) or NULL. */
+/* Runs one job; returns the frame to send back (malloc'd) or NULL. */
 static char *s_run_job(gw_ws_t *ws, gw_ws_msg_t *j)
 {
-    const char *body = j->text + strlen(j->text) + 1; /* "<path>\0<body>" (ws_io.c) */
+    bool send = j->job_kind == GW_WS_CMD_SEND;
+    const char *body = send ? "" : j->text + strlen(j->text) + 1;
     gw_request_t req = {
         .ctx = ws->ctx,
         .method = "POST",
-        .path = j->text,
+        .path = send ? "/v1/messages" : j->text,
         .body = body,
         .body_len = strlen(body),
+        .body_json = send ? j->json : NULL, /* parsed by the loop (ws_io.c) */
         .client_ip = "websocket",
         .trace_id = j->trace_id,
         .caller_id = j->user,
@@ -41,7 +43,10 @@ static char *s_run_job(gw_ws_t *ws, gw_ws_msg_t *j)
     };
     memcpy(req.request_id, j->request_id, sizeof req.request_id);
     gw_reply_t out = {.status = PC_INTERNAL};
-    gw_h_mark_read(&req, &out); /* messages.c: which fields of req it reads */
+    if (send)
+        gw_h_send_message(&req, &out); /* messages.c: which fields of req it reads */
+    else
+        gw_h_mark_read(&req, &out);
     return gw_ws_job_frame(j, &out);
 }
 

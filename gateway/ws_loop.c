@@ -2,9 +2,8 @@
  *
  * The loop owns its sockets and everything about them: read buffer and
  * frame reader, output queue (at most GW_WS_OUT_MAX bytes, then close 1013),
- * ping/idle timers, the queue of `send`/`read` jobs (one out at a time, so
- * a socket's sends keep their order; sends are called from this thread,
- * ws_sends.c, reads on a worker). Others talk to it through
+ * ping/idle timers, the queue of `send`/`read` jobs (one at a worker at a
+ * time, so a socket's sends keep their order). Others talk to it through
  * its mailbox only. Sessions are found by socket id and by user through two
  * chained hash tables, so an event costs O(sockets of that user). A
  * socket's own bytes are ws_io.c's. */
@@ -113,6 +112,7 @@ static void s_bury(gw_ws_loop_t *l)
     }
 }
 
+
 static void s_open(gw_ws_loop_t *l, gw_ws_msg_t *m)
 {
     gw_ws_sess_t *s = calloc(1, sizeof *s);
@@ -209,12 +209,6 @@ static void s_done(gw_ws_loop_t *l, gw_ws_msg_t *m)
         gw_ws_io_input(l, s);
 }
 
-void gw_ws_loop_job_done(gw_ws_loop_t *l, gw_ws_msg_t *j)
-{
-    s_done(l, j);
-    gw_ws_msg_free(j);
-}
-
 static void s_mail(gw_ws_loop_t *l)
 {
     gw_ws_msg_t *m = gw_ws_mbox_take(&l->mbox);
@@ -288,10 +282,7 @@ static void *s_run(void *arg)
     gw_ws_loop_t *l = arg;
     struct epoll_event evs[64];
     while (!atomic_load(&l->quit)) {
-        /* Its sockets and mailbox (the epoll set) and the router's replies
-         * to its sends, waited for together. */
-        int n =
-            gw_ws_sends_wait(l->sends, l->epfd, l->tick_ms) ? epoll_wait(l->epfd, evs, 64, 0) : 0;
+        int n = epoll_wait(l->epfd, evs, 64, l->tick_ms);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == NULL) {
                 s_mail(l);
@@ -319,7 +310,6 @@ static void *s_run(void *arg)
     }
     while (l->all)
         gw_ws_sess_teardown(l, l->all);
-    gw_ws_sends_destroy(&l->sends); /* its sockets are gone: the jobs are dropped */
     s_bury(l);
     return NULL;
 }
@@ -335,7 +325,7 @@ gw_ws_loop_t *gw_ws_loop_new(gw_ws_t *ws, int index)
     l->mbox.efd = -1;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     atomic_init(&l->quit, false);
-    if (l->epfd < 0 || gw_ws_mbox_init(&l->mbox) < 0 || !(l->sends = gw_ws_sends_new(l)))
+    if (l->epfd < 0 || gw_ws_mbox_init(&l->mbox) < 0)
         goto fail;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
     if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->mbox.efd, &ev) < 0)
@@ -381,7 +371,6 @@ void gw_ws_loop_destroy(gw_ws_loop_t **lp)
         return;
     gw_ws_loop_t *l = *lp;
     gw_ws_loop_join(l);
-    gw_ws_sends_destroy(&l->sends); /* never started: still here */
     gw_ws_mbox_clear(&l->mbox);
     if (l->epfd >= 0)
         close(l->epfd);

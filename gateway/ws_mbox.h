@@ -1,9 +1,9 @@
 /* ws_mbox.h - messages between the WebSocket threads.
  *
- * The gateway's WebSocket side has three kinds of threads: the events
+ * The gateway's WebSocket side has four kinds of threads: the events
  * thread (owns the SUB socket and the per-user subscriptions, ws_hub.c), the
- * loop threads (own the client sockets and run their `send` frames as
- * asynchronous router calls, ws_loop.c and ws_sends.c) and the workers
+ * loop threads (own the client sockets, ws_loop.c), the sends thread
+ * (`send` frames, asynchronous router calls, ws_sends.c) and the workers
  * (run `read` on the message handler, ws_jobs.c). None touches another's
  * state: they post gw_ws_msg_t to each other's mailbox, a mutex-guarded list
  * with an eventfd that the owner's poll loop watches. Posting never blocks
@@ -37,7 +37,7 @@ typedef enum {
     GW_WS_M_READY,   /* -> loop: send ready to socket `sock` */
     GW_WS_M_EVENT,   /* -> loop: blob for every ready socket of `user` but tag `text` */
     GW_WS_M_REVOKE,  /* -> loop: close the sockets of token `hash` */
-    GW_WS_M_JOB,     /* -> workers (read), or a loop's sends (send): a client's frame */
+    GW_WS_M_JOB,     /* -> workers (read) or the sends thread (send): a client's frame */
     GW_WS_M_DONE,    /* -> loop: a job of socket `sock` ended; text = frame or NULL (the
                         worker turns the JOB message itself into it: no allocation) */
     GW_WS_M_STOP,    /* -> loop: close everything with 1001 */
@@ -59,7 +59,7 @@ typedef struct gw_ws_msg {
     struct json_t *json;    /* JOB send: the parsed body (one reference, owned), or NULL
                                when the frame was read by gw_ws_send_scan: */
     gw_ws_send_t send;      /* JOB send without json: its strings, NUL-terminated in text */
-    void *owner;            /* JOB send in flight: its loop's sends state (ws_sends.c) */
+    void *owner;            /* JOB at the sends thread: that thread's state (ws_sends.c) */
     char *client_msg_id;    /* JOB: echoed in the answer, owned, may be NULL */
     char tag[96];           /* JOB: origin tag of the socket */
     char trace_id[33];      /* JOB: for the logs and the RPC */

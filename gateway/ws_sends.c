@@ -1,23 +1,23 @@
-/* ws_sends.c - a loop's WebSocket `send` frames, on the loop's own thread.
+/* ws_sends.c - the thread that runs WebSocket `send` frames.
  *
- * Each loop (ws_loop.c) keeps every send of its sockets out at once on its
- * own DEALERs to pigeon-router (rpc_async.h) and waits for its sockets and
- * the router's replies together (gw_ws_sends_wait). A send frame is mapped
- * to a SendRequest (read by ws_send_scan.h, or parsed as JSON) and called;
- * when the reply, a retry or the deadline comes, it is turned into the ack
- * or error frame exactly as the REST handler and ws_jobs.c would, and handed
- * to its socket on the same thread. So a send costs the gateway no hand-off
- * between threads (a sends thread between the loops and the router cost two
- * eventfd wake-ups per batch: docs/BENCHMARKS.md, item 18).
- *
- * Callbacks of rpc_async run inside its receive loop, where starting calls
- * is allowed but reading a socket's frames again is not safe, so finished
- * jobs are only gathered there and handed to their sockets after it
- * (s_deliver). A loop still hands one job per socket at a time, so a
- * socket's sends keep their order; at most GW_WS_SENDS_MAX are out per
- * loop, more wait here in arrival order. */
+ * A worker (ws_jobs.c) blocks for the whole router call, so every send
+ * cost a hand-off to a worker, a wake-up of that worker for the reply and
+ * one back to the loop, and the worker count bounded the sends in flight.
+ * Here one thread keeps every send out at once on its own DEALERs
+ * (rpc_async.h): it maps the frame (read by the loop, ws_send_scan.h, or
+ * parsed as JSON) to a SendRequest, starts the call, and when the reply
+ * (or a retry, or the deadline) comes, turns it into the ack or error frame
+ * exactly as the REST handler and ws_jobs.c would, and posts it to the
+ * socket's loop. Under load a wake-up
+ * serves every reply and job that waits. A loop still hands one job per
+ * socket at a time, so a socket's sends keep their order; at most
+ * GW_WS_SENDS_MAX are out, more wait here in arrival order. */
 #include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "api_json.h"
 #include "backend.h"
@@ -25,46 +25,25 @@
 #include "messages_map.h"
 #include "rpc_async.h"
 #include "status.h"
-#include "ws_sess.h"
+#include "ws_internal.h"
+
+#define S_WAIT_MS 1000 /* longest sleep when nothing is due (quit is also signalled) */
 
 struct gw_ws_sends {
-    gw_ws_loop_t *loop;     /* owner (borrowed) */
-    pc_rpc_async_t *rpc;    /* router calls */
+    gw_ws_t *ws;            /* owner (borrowed) */
+    gw_ws_mbox_t mbox;      /* jobs from the loops */
+    pthread_t thread;       /* the sends thread */
+    bool started;           /* thread is running */
+    atomic_bool quit;       /* return from the thread */
+    pc_rpc_async_t *rpc;    /* router calls; the thread's own */
     gw_ws_msg_t *wait_head; /* jobs not started (GW_WS_SENDS_MAX out), oldest first */
     gw_ws_msg_t *wait_tail; /* newest waiting job */
-    gw_ws_msg_t *done_head; /* ended jobs (text = their frame), not yet handed back */
-    gw_ws_msg_t *done_tail; /* newest ended job */
     size_t out;             /* calls in flight */
 };
 
-static void s_append(gw_ws_msg_t **head, gw_ws_msg_t **tail, gw_ws_msg_t *j)
-{
-    j->next = NULL;
-    if (*tail)
-        (*tail)->next = j;
-    else
-        *head = j;
-    *tail = j;
-}
-
-static gw_ws_msg_t *s_pop(gw_ws_msg_t **head, gw_ws_msg_t **tail)
-{
-    gw_ws_msg_t *j = *head;
-    if (j) {
-        *head = j->next;
-        if (!*head)
-            *tail = NULL;
-        j->next = NULL;
-    }
-    return j;
-}
-
 static void s_finish(gw_ws_sends_t *q, gw_ws_msg_t *j, gw_reply_t *out)
 {
-    char *frame = gw_ws_job_frame(j, out);
-    free(j->text);
-    j->text = frame;
-    s_append(&q->done_head, &q->done_tail, j);
+    gw_ws_job_done(q->ws, j, gw_ws_job_frame(j, out));
 }
 
 /* A call ended: what gw_call and gw_h_send_message make of the reply. */
@@ -113,6 +92,12 @@ static void s_start(gw_ws_sends_t *q, gw_ws_msg_t *j)
 {
     char err[256];
     gw_reply_t out = {.status = PC_INTERNAL};
+    if (!q->rpc) {
+        gw_reply_error(&out, PC_INTERNAL, "could not create RPC client for service \"%s\"",
+                       gw_service_name(GW_SVC_ROUTER));
+        s_finish(q, j, &out);
+        return;
+    }
     Pigeon__Msg__SendRequest msg;
     if (!j->json) {
         s_map_plain(&j->send, &msg);
@@ -130,36 +115,88 @@ static void s_start(gw_ws_sends_t *q, gw_ws_msg_t *j)
 
 static void s_start_waiting(gw_ws_sends_t *q)
 {
-    while (q->wait_head && q->out < GW_WS_SENDS_MAX)
-        s_start(q, s_pop(&q->wait_head, &q->wait_tail));
+    while (q->wait_head && q->out < GW_WS_SENDS_MAX) {
+        gw_ws_msg_t *j = q->wait_head;
+        q->wait_head = j->next;
+        if (!q->wait_head)
+            q->wait_tail = NULL;
+        j->next = NULL;
+        s_start(q, j);
+    }
 }
 
-/* Hands ended jobs to their sockets. That may start more sends, and those
- * that end at once are handed back in the same call. */
-static void s_deliver(gw_ws_sends_t *q)
+static void *s_run(void *arg)
 {
-    gw_ws_msg_t *j;
-    while ((j = s_pop(&q->done_head, &q->done_tail)) != NULL)
-        gw_ws_loop_job_done(q->loop, j);
+    gw_ws_sends_t *q = arg;
+    while (!atomic_load(&q->quit)) {
+        int ready = q->rpc ? pc_rpc_async_run(q->rpc, q->mbox.efd, S_WAIT_MS) : 1;
+        if (ready) {
+            gw_ws_msg_t *m = gw_ws_mbox_take(&q->mbox);
+            if (m) {
+                gw_ws_msg_t *last = m;
+                while (last->next)
+                    last = last->next;
+                if (q->wait_tail)
+                    q->wait_tail->next = m;
+                else
+                    q->wait_head = m;
+                q->wait_tail = last;
+            }
+        }
+        if (!q->rpc && !q->wait_head) { /* no client: wait for jobs to answer */
+            struct pollfd pfd = {.fd = q->mbox.efd, .events = POLLIN};
+            poll(&pfd, 1, S_WAIT_MS);
+        }
+        s_start_waiting(q);
+    }
+    pc_rpc_async_destroy(&q->rpc); /* ends the calls out: their sockets are gone */
+    while (q->wait_head) {
+        gw_ws_msg_t *j = q->wait_head;
+        q->wait_head = j->next;
+        gw_ws_msg_free(j);
+    }
+    q->wait_tail = NULL;
+    return NULL;
 }
 
-gw_ws_sends_t *gw_ws_sends_new(gw_ws_loop_t *l)
+gw_ws_sends_t *gw_ws_sends_new(gw_ws_t *ws)
 {
     gw_ws_sends_t *q = calloc(1, sizeof *q);
     if (!q)
         return NULL;
-    q->loop = l;
-    gw_ws_t *ws = l->ws;
-    /* Made here, used only by the loop's thread (its start is the memory
-     * barrier ZeroMQ asks for when a socket changes threads). */
-    q->rpc = pc_rpc_async_new(ws->ctx->registry, gw_service_name(GW_SVC_ROUTER),
-                              gw_backend_deadline_ms(ws->ctx->backend));
-    if (!q->rpc) {
-        pc_error("could not create RPC client for service \"%s\"", gw_service_name(GW_SVC_ROUTER));
+    q->ws = ws;
+    q->mbox.efd = -1;
+    atomic_init(&q->quit, false);
+    if (gw_ws_mbox_init(&q->mbox) < 0) {
         free(q);
         return NULL;
     }
+    /* Made here, used only by the thread (its start is the memory barrier
+     * ZeroMQ asks for when a socket changes threads). */
+    q->rpc = pc_rpc_async_new(ws->ctx->registry, gw_service_name(GW_SVC_ROUTER),
+                              gw_backend_deadline_ms(ws->ctx->backend));
+    if (!q->rpc)
+        pc_error("could not create RPC client for service \"%s\"", gw_service_name(GW_SVC_ROUTER));
+    if (pthread_create(&q->thread, NULL, s_run, q) != 0) {
+        pc_rpc_async_destroy(&q->rpc);
+        gw_ws_mbox_clear(&q->mbox);
+        free(q);
+        return NULL;
+    }
+    q->started = true;
     return q;
+}
+
+void gw_ws_sends_stop(gw_ws_sends_t *q)
+{
+    if (!q || !q->started)
+        return;
+    atomic_store(&q->quit, true);
+    uint64_t one = 1;
+    ssize_t n = write(q->mbox.efd, &one, sizeof one);
+    (void)n;
+    pthread_join(q->thread, NULL);
+    q->started = false;
 }
 
 void gw_ws_sends_destroy(gw_ws_sends_t **qp)
@@ -167,29 +204,14 @@ void gw_ws_sends_destroy(gw_ws_sends_t **qp)
     if (!qp || !*qp)
         return;
     gw_ws_sends_t *q = *qp;
-    pc_rpc_async_destroy(&q->rpc); /* the calls out end (503) into the done list */
-    gw_ws_msg_t *j;
-    while ((j = s_pop(&q->done_head, &q->done_tail)) != NULL)
-        gw_ws_msg_free(j);
-    while ((j = s_pop(&q->wait_head, &q->wait_tail)) != NULL)
-        gw_ws_msg_free(j);
+    gw_ws_sends_stop(q);
+    pc_rpc_async_destroy(&q->rpc); /* never started: still ours */
+    gw_ws_mbox_clear(&q->mbox);
     free(q);
     *qp = NULL;
 }
 
-void gw_ws_sends_start(gw_ws_sends_t *q, gw_ws_msg_t *job)
+void gw_ws_sends_post(gw_ws_sends_t *q, gw_ws_msg_t *job)
 {
-    if (q->wait_head || q->out >= GW_WS_SENDS_MAX)
-        s_append(&q->wait_head, &q->wait_tail, job);
-    else
-        s_start(q, job);
-}
-
-int gw_ws_sends_wait(gw_ws_sends_t *q, int fd, int max_ms)
-{
-    s_deliver(q); /* sends that ended as they started, since the last wait */
-    int ready = pc_rpc_async_run(q->rpc, fd, q->done_head ? 0 : max_ms);
-    s_start_waiting(q);
-    s_deliver(q);
-    return ready;
+    gw_ws_mbox_post(&q->mbox, job);
 }

@@ -1,8 +1,7 @@
 /* ws_sess.h - a WebSocket loop and its sessions, shared by ws_loop.c (the
  * thread: session tables, mailbox, timers) and ws_io.c (one socket's bytes:
- * output queue, close handshake, client frames), and ws_sends.c (the loop's
- * send frames). Only those include it; everything here runs on the loop's
- * own thread. */
+ * output queue, close handshake, client frames). Only those two include it;
+ * everything here runs on the loop's own thread. */
 #ifndef PIGEON_GW_WS_SESS_H
 #define PIGEON_GW_WS_SESS_H
 
@@ -26,59 +25,54 @@ typedef enum {
 } gw_ws_state_t;
 
 typedef struct gw_ws_sess {
-    struct gw_ws_sess *next_id;            /* chain of the id table */
-    struct gw_ws_sess *next_user;          /* chain of the user table */
-    struct gw_ws_sess *prev, *next;        /* list of all sessions of the loop */
-    uint64_t id;                           /* socket id */
-    char tag[96];                          /* "<instance>/<id>": origin of this socket's sends */
-    int fd;                                /* the socket (libmicrohttpd's; never close(2)d here) */
+    struct gw_ws_sess *next_id;      /* chain of the id table */
+    struct gw_ws_sess *next_user;    /* chain of the user table */
+    struct gw_ws_sess *prev, *next;  /* list of all sessions of the loop */
+    uint64_t id;                 /* socket id */
+    char tag[96];                /* "<instance>/<id>": origin of this socket's sends */
+    int fd;                      /* the socket (libmicrohttpd's; never close(2)d here) */
     struct MHD_UpgradeResponseHandle *urh; /* closes fd through libmicrohttpd */
-    int64_t user;                          /* authenticated user */
-    uint8_t hash[32];                      /* SHA-256 of its token */
-    ws_reader_t rd;                        /* frame reader */
-    ws_buf_t in;                           /* bytes read, not yet parsed (no memory while empty) */
-    ws_buf_t out;                  /* bytes the kernel did not take yet (no memory while empty) */
-    bool pollout;                  /* EPOLLOUT is armed */
-    bool ready;                    /* `ready` sent: events flow */
-    gw_ws_state_t state;           /* see gw_ws_state_t */
-    int64_t last_rx_ms;            /* last byte from the client */
-    int64_t last_ping_ms;          /* last server ping (or open time) */
-    int64_t close_deadline_ms;     /* CLOSING/DRAINING: drop after this */
-    gw_ws_msg_t *jobs_head;        /* queued jobs, oldest first */
-    gw_ws_msg_t *jobs_tail;        /* newest queued job */
-    int njobs;                     /* entries in the job queue */
-    bool busy;                     /* a job of this socket is out (a send or a read) */
-    bool paused;                   /* not reading: GW_WS_JOBS_MAX jobs wait (TCP pushes back) */
-    bool dead;                     /* torn down; freed at the end of the loop turn */
-    struct gw_ws_sess *next_dead;  /* list of torn-down sessions */
-    bool dirty;                    /* on the loop's dirty list: frames queued, not written */
-    struct gw_ws_sess *next_dirty; /* link of that list */
+    int64_t user;                /* authenticated user */
+    uint8_t hash[32];            /* SHA-256 of its token */
+    ws_reader_t rd;              /* frame reader */
+    ws_buf_t in;                 /* bytes read, not yet parsed (no memory while empty) */
+    ws_buf_t out;                /* bytes the kernel did not take yet (no memory while empty) */
+    bool pollout;                /* EPOLLOUT is armed */
+    bool ready;                  /* `ready` sent: events flow */
+    gw_ws_state_t state;             /* see gw_ws_state_t */
+    int64_t last_rx_ms;          /* last byte from the client */
+    int64_t last_ping_ms;        /* last server ping (or open time) */
+    int64_t close_deadline_ms;   /* CLOSING/DRAINING: drop after this */
+    gw_ws_msg_t *jobs_head;      /* queued jobs, oldest first */
+    gw_ws_msg_t *jobs_tail;      /* newest queued job */
+    int njobs;                   /* entries in the job queue */
+    bool busy;                   /* a job of this socket is at a worker */
+    bool paused;                 /* not reading: GW_WS_JOBS_MAX jobs wait (TCP pushes back) */
+    bool dead;                   /* torn down; freed at the end of the loop turn */
+    struct gw_ws_sess *next_dead;    /* list of torn-down sessions */
+    bool dirty;                  /* on the loop's dirty list: frames queued, not written */
+    struct gw_ws_sess *next_dirty;   /* link of that list */
 } gw_ws_sess_t;
 
 struct gw_ws_loop {
-    gw_ws_t *ws;                          /* owner (borrowed) */
-    int index;                            /* position in ws->loops */
-    int epfd;                             /* the epoll set */
-    gw_ws_mbox_t mbox;                    /* what others post here */
-    gw_ws_sends_t *sends;                 /* this loop's `send` frames (ws_sends.c) */
-    pthread_t thread;                     /* the loop thread */
-    bool started;                         /* thread is running */
-    atomic_bool quit;                     /* return from the loop */
-    gw_ws_sess_t *by_id[GW_WS_BUCKETS];   /* sessions by socket id */
-    gw_ws_sess_t *by_user[GW_WS_BUCKETS]; /* sessions by user id */
-    gw_ws_sess_t *all;                    /* every session */
-    gw_ws_sess_t *dead;                   /* torn down this turn: epoll may still name them */
-    gw_ws_sess_t *dirty;                  /* sessions with frames queued in this turn */
-    int64_t last_tick_ms;                 /* last timer scan */
-    int tick_ms;                          /* between timer scans (see s_tick_ms) */
+    gw_ws_t *ws;                     /* owner (borrowed) */
+    int index;                       /* position in ws->loops */
+    int epfd;                        /* the epoll set */
+    gw_ws_mbox_t mbox;               /* what others post here */
+    pthread_t thread;                /* the loop thread */
+    bool started;                    /* thread is running */
+    atomic_bool quit;                /* return from the loop */
+    gw_ws_sess_t *by_id[GW_WS_BUCKETS];      /* sessions by socket id */
+    gw_ws_sess_t *by_user[GW_WS_BUCKETS];    /* sessions by user id */
+    gw_ws_sess_t *all;                   /* every session */
+    gw_ws_sess_t *dead;                  /* torn down this turn: epoll may still name them */
+    gw_ws_sess_t *dirty;                 /* sessions with frames queued in this turn */
+    int64_t last_tick_ms;            /* last timer scan */
+    int tick_ms;                     /* between timer scans (see s_tick_ms) */
     /* Reads of a socket with nothing buffered land here (ws_io.c), so a
      * socket needs no buffer of its own unless a frame is split. */
     uint8_t scratch[GW_WS_MSG_MAX + WS_HEADER_MAX];
 };
-
-/* ws_loop.c: a job of this loop ended on its thread (text = its frame or
- * NULL): handled as its DONE message would be, then freed. */
-void gw_ws_loop_job_done(gw_ws_loop_t *l, gw_ws_msg_t *j);
 
 /* ws_loop.c: drops the socket now (libmicrohttpd closes it, the hub forgets
  * it); the memory stays until the end of the loop turn. */
