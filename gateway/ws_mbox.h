@@ -57,8 +57,9 @@ typedef struct gw_ws_msg {
     size_t text_len;        /* bytes in text */
     int job_kind;           /* JOB: gw_ws_cmd_kind_t */
     struct json_t *json;    /* JOB send: the parsed body (one reference, owned), or NULL
-                               when the frame was read by gw_ws_send_scan: */
-    gw_ws_send_t send;      /* JOB send without json: its strings, NUL-terminated in text */
+                               when gw_ws_send_scan read the frame into `send` */
+    gw_ws_send_t send;      /* JOB send without json: its strings, NUL-terminated in the
+                               buffer owned as client_msg_id (which comes first) */
     void *owner;            /* JOB at the sends thread: that thread's state (ws_sends.c) */
     char *client_msg_id;    /* JOB: echoed in the answer, owned, may be NULL */
     char tag[96];           /* JOB: origin tag of the socket */

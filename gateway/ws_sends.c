@@ -8,10 +8,10 @@
  * parsed as JSON) to a SendRequest, starts the call, and when the reply
  * (or a retry, or the deadline) comes, turns it into the ack or error frame
  * exactly as the REST handler and ws_jobs.c would, and posts it to the
- * socket's loop. Under load a wake-up
- * serves every reply and job that waits. A loop still hands one job per
- * socket at a time, so a socket's sends keep their order; at most
- * GW_WS_SENDS_MAX are out, more wait here in arrival order. */
+ * socket's loop. Under load a wake-up serves every reply and job that
+ * waits. A loop still hands one job per socket at a time, so a socket's
+ * sends keep their order; at most GW_WS_SENDS_MAX are out, more wait here
+ * in arrival order. */
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
