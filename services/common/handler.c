@@ -13,6 +13,24 @@ int64_t pc_handler_caller(pc_call_t *call)
     return caller;
 }
 
+void *pc_handler_request(pc_call_t *call, const ProtobufCMessageDescriptor *desc, int64_t *me,
+                         int *st)
+{
+    /* The caller first: an anonymous call is told 401, never 400. */
+    *me = pc_handler_caller(call);
+    if (*me == 0) {
+        *st = PC_UNAUTHENTICATED;
+        return NULL;
+    }
+    void *req = pc_call_unpack(call, desc);
+    if (req == NULL) {
+        *st = pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return NULL;
+    }
+    *st = PC_OK;
+    return req;
+}
+
 int pc_handler_store_failed(pc_call_t *call, int status, const char *what)
 {
     switch (status) {

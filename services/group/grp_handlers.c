@@ -61,13 +61,12 @@ static int s_reply_group(pc_call_t *call, int status, int64_t id, const char *ev
 
 int grp_h_create(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__CreateRequest *req =
-        pc_call_unpack(call, &pigeon__grp__create_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__create_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (!pc_utf8_text_ok(req->name, 1, GRP_NAME_MAX_CHARS))
         return s_bad_name(call);
     if (!grp_text_ok(req->description, GRP_DESCRIPTION_MAX_CHARS))
@@ -84,7 +83,7 @@ int grp_h_create(pc_call_t *call)
         if (req->member_ids[i] <= 0)
             return pc_call_error(call, PC_INVALID_ARGUMENT, "member_ids must be positive integers");
 
-    int st = PC_OK;
+    st = PC_OK;
     char *key = NULL, *grams = NULL;
     int64_t *ids = malloc((req->n_member_ids + 1) * sizeof *ids);
     if (ids == NULL)
@@ -133,15 +132,14 @@ done:
 
 int grp_h_get(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__GroupIdRequest *req =
-        pc_call_unpack(call, &pigeon__grp__group_id_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__group_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     grp_ctx_t ctx;
-    int st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_VISIBLE, &ctx);
+    st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_VISIBLE, &ctx);
     if (st == PC_OK) {
         Pigeon__Grp__Group g;
         grp_group_pb(&ctx.group, &g);
@@ -192,14 +190,14 @@ static int s_patch_parse(pc_call_t *call, const Pigeon__Grp__PatchRequest *req, 
 
 int grp_h_patch(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
-    Pigeon__Grp__PatchRequest *req = pc_call_unpack(call, &pigeon__grp__patch_request__descriptor);
+    int64_t me;
+    int st;
+    Pigeon__Grp__PatchRequest *req =
+        pc_handler_request(call, &pigeon__grp__patch_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     s_patch_t p;
-    int st = s_patch_parse(call, req, &p);
+    st = s_patch_parse(call, req, &p);
     if (st != PC_OK)
         return st;
     char *key = NULL, *grams = NULL;
@@ -244,18 +242,17 @@ int grp_h_patch(pc_call_t *call)
 
 int grp_h_dismiss(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__GroupIdRequest *req =
-        pc_call_unpack(call, &pigeon__grp__group_id_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__group_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     pc_db_t *db = pc_call_db(call);
     grp_ctx_t ctx;
     int64_t *ids = NULL;
     size_t n = 0;
-    int st = pc_call_begin_write(call);
+    st = pc_call_begin_write(call);
     if (st != PC_OK)
         return pc_handler_store_failed(call, st, "dismiss the group");
     st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_OWNER, &ctx);
@@ -323,13 +320,12 @@ int grp_h_mine(pc_call_t *call)
 
 int grp_h_search(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__SearchRequest *req =
-        pc_call_unpack(call, &pigeon__grp__search_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__search_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (!pc_utf8_text_ok(req->q, 1, GRP_NAME_MAX_CHARS))
         return pc_call_error(call, PC_INVALID_ARGUMENT,
                              "q must be 1 to %d characters without control characters",
@@ -346,7 +342,7 @@ int grp_h_search(pc_call_t *call)
     grp_group_row_t *rows = NULL;
     char *key = pc_bigram_fold(req->q);
     char *grams = key ? pc_bigram_grams(key, false, &n_grams) : NULL;
-    int st = PC_OK;
+    st = PC_OK;
     if (grams == NULL) {
         st = pc_call_error(call, PC_INTERNAL, "out of memory");
         goto done;

@@ -83,13 +83,12 @@ static int s_join_request(pc_call_t *call, grp_ctx_t *ctx, int64_t me, Pigeon__A
 
 int grp_h_join(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__JoinRequestBody *req =
-        pc_call_unpack(call, &pigeon__grp__join_request_body__descriptor);
+        pc_handler_request(call, &pigeon__grp__join_request_body__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (!grp_text_ok(req->message, GRP_MESSAGE_MAX_CHARS))
         return pc_call_error(call, PC_INVALID_ARGUMENT,
                              "message must be at most %d characters of UTF-8 text without control "
@@ -98,7 +97,7 @@ int grp_h_join(pc_call_t *call)
     const char *message = req->message != NULL && req->message[0] ? req->message : NULL;
     grp_ctx_t ctx;
     grp_users_t *users = NULL;
-    int st = grp_users_fetch(call, &me, 1, &users);
+    st = grp_users_fetch(call, &me, 1, &users);
     if (st != PC_OK)
         return st;
     Pigeon__Auth__User *user = grp_users_get(users, me);
@@ -142,13 +141,12 @@ done:
 
 int grp_h_join_requests(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__GroupIdRequest *req =
-        pc_call_unpack(call, &pigeon__grp__group_id_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__group_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     grp_ctx_t ctx;
     grp_request_row_t *rows = NULL;
     grp_users_t *users = NULL;
@@ -156,7 +154,7 @@ int grp_h_join_requests(pc_call_t *call)
     Pigeon__Grp__JoinRequest *items = NULL;
     Pigeon__Grp__JoinRequest **ptrs = NULL;
     size_t n = 0;
-    int st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_ADMIN, &ctx);
+    st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_ADMIN, &ctx);
     if (st != PC_OK)
         goto done;
     st = grp_store_list_requests(pc_call_db(call), req->group_id, &rows, &n);
@@ -200,13 +198,12 @@ done:
 /* approve / reject: the shared path. */
 static int s_decide(pc_call_t *call, bool approve)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__DecideRequest *req =
-        pc_call_unpack(call, &pigeon__grp__decide_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__decide_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     pc_db_t *db = pc_call_db(call);
     grp_ctx_t ctx;
     grp_users_t *users = NULL;
@@ -214,7 +211,7 @@ static int s_decide(pc_call_t *call, bool approve)
     bool found = false;
     memset(&r, 0, sizeof r);
     /* Who asked, before any lock: the member object needs their user. */
-    int st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_ADMIN, &ctx);
+    st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_ADMIN, &ctx);
     grp_ctx_clear(&ctx);
     if (st != PC_OK)
         return st;

@@ -36,19 +36,18 @@ static int s_reply_members(pc_call_t *call, const grp_member_row_t *rows, size_t
 
 int grp_h_members(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__GroupIdRequest *req =
-        pc_call_unpack(call, &pigeon__grp__group_id_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__group_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     grp_ctx_t ctx;
     grp_member_row_t *rows = NULL;
     int64_t *ids = NULL;
     grp_users_t *users = NULL;
     size_t n = 0;
-    int st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_MEMBER, &ctx);
+    st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_MEMBER, &ctx);
     if (st != PC_OK)
         goto done;
     st = grp_store_list_members(pc_call_db(call), req->group_id, &rows, &n);
@@ -76,13 +75,12 @@ done:
 
 int grp_h_add_members(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__AddMembersRequest *req =
-        pc_call_unpack(call, &pigeon__grp__add_members_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__add_members_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (req->n_user_ids < 1 || req->n_user_ids > GRP_MAX_NAMED)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "user_ids must name 1 to %d users",
                              GRP_MAX_NAMED);
@@ -102,7 +100,7 @@ int grp_h_add_members(pc_call_t *call)
     }
     /* Visibility and role first (no contact check leaks an invite_only
      * group), then the nested calls, then the same checks under the lock. */
-    int st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_ADMIN, &ctx);
+    st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_ADMIN, &ctx);
     grp_ctx_clear(&ctx);
     if (st == PC_OK)
         st = grp_require_contacts(call, me, req->user_ids, n);
@@ -181,13 +179,12 @@ static int s_member_changed(pc_call_t *call, grp_ctx_t *ctx, const grp_member_ro
 
 int grp_h_set_member(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__SetMemberRequest *req =
-        pc_call_unpack(call, &pigeon__grp__set_member_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__set_member_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     bool unmute = false;
     for (size_t i = 0; i < req->n_null_fields; i++) {
         if (strcmp(req->null_fields[i], "muted_until") == 0)
@@ -207,7 +204,7 @@ int grp_h_set_member(pc_call_t *call)
 
     grp_ctx_t ctx;
     grp_users_t *users = NULL;
-    int st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_MEMBER, &ctx);
+    st = grp_ctx_load(call, req->group_id, me, false, GRP_NEED_MEMBER, &ctx);
     grp_ctx_clear(&ctx);
     if (st == PC_OK)
         st = grp_users_fetch(call, &req->user_id, 1, &users);
@@ -271,16 +268,15 @@ done:
 
 int grp_h_remove_member(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__MemberRequest *req =
-        pc_call_unpack(call, &pigeon__grp__member_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__member_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     grp_ctx_t ctx;
     pc_db_t *db = pc_call_db(call);
-    int st = pc_call_begin_write(call);
+    st = pc_call_begin_write(call);
     if (st != PC_OK)
         return pc_handler_store_failed(call, st, "remove the member");
     bool self = req->user_id == me;
@@ -326,16 +322,15 @@ done:
 
 int grp_h_transfer(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Grp__MemberRequest *req =
-        pc_call_unpack(call, &pigeon__grp__member_request__descriptor);
+        pc_handler_request(call, &pigeon__grp__member_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     grp_ctx_t ctx;
     pc_db_t *db = pc_call_db(call);
-    int st = pc_call_begin_write(call);
+    st = pc_call_begin_write(call);
     if (st != PC_OK)
         return pc_handler_store_failed(call, st, "transfer the group");
     st = grp_ctx_load(call, req->group_id, me, true, GRP_NEED_OWNER, &ctx);

@@ -97,18 +97,18 @@ static int s_add_accept(pc_call_t *call, int64_t their_request, const rel_users_
 
 int rel_h_add(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
-    Pigeon__Rel__AddRequest *req = pc_call_unpack(call, &pigeon__rel__add_request__descriptor);
+    int64_t me;
+    int st;
+    Pigeon__Rel__AddRequest *req =
+        pc_handler_request(call, &pigeon__rel__add_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     int mode = rel_mode_parse(req->mode);
     if (mode == 0)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "mode must be \"one_way\" or \"two_way\"");
     if (req->user_id <= 0)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "user_id must be a positive integer");
-    int st = s_check_text(call, "message", req->message, REL_MESSAGE_MAX_CHARS);
+    st = s_check_text(call, "message", req->message, REL_MESSAGE_MAX_CHARS);
     if (st == PC_OK)
         st = s_check_text(call, "remark", req->remark, REL_REMARK_MAX_CHARS);
     if (st != PC_OK)
@@ -225,13 +225,12 @@ done:
 
 int rel_h_remove(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Rel__UserIdRequest *req =
-        pc_call_unpack(call, &pigeon__rel__user_id_request__descriptor);
+        pc_handler_request(call, &pigeon__rel__user_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (req->user_id <= 0)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "user_id must be a positive integer");
     if (req->user_id == me) /* nobody holds themselves */
@@ -239,7 +238,7 @@ int rel_h_remove(pc_call_t *call)
 
     pc_db_t *db = pc_call_db(call);
     rel_kind_t mine = REL_NONE;
-    int st = pc_call_begin_write(call);
+    st = pc_call_begin_write(call);
     if (st == PC_OK)
         st = rel_store_lock_pair(db, me, req->user_id);
     if (st == PC_OK)

@@ -14,13 +14,12 @@
 /* Block (on) or unblock (off) the user named in the request. */
 static int s_set_block(pc_call_t *call, bool on)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Rel__UserIdRequest *req =
-        pc_call_unpack(call, &pigeon__rel__user_id_request__descriptor);
+        pc_handler_request(call, &pigeon__rel__user_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (req->user_id <= 0)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "user_id must be a positive integer");
     if (req->user_id == me)
@@ -30,7 +29,7 @@ static int s_set_block(pc_call_t *call, bool on)
         /* Only real users can be blocked; unblocking needs no such check
          * (there is no row for an unknown id, and 204 says so truthfully). */
         rel_users_t *users = NULL;
-        int st = rel_users_fetch(call, &req->user_id, 1, &users);
+        st = rel_users_fetch(call, &req->user_id, 1, &users);
         if (st != PC_OK)
             return st;
         bool known = rel_users_get(users, req->user_id) != NULL;
@@ -40,7 +39,7 @@ static int s_set_block(pc_call_t *call, bool on)
     }
     pc_db_t *db = pc_call_db(call);
     bool changed = false;
-    int st = pc_call_begin_write(call);
+    st = pc_call_begin_write(call);
     /* The pair lock orders the block against a concurrent rel.add, which
      * reads "blocked?" under the same lock. */
     if (st == PC_OK)

@@ -84,18 +84,16 @@ static rel_request_outcome_t s_judge(rel_request_action_t action, int64_t me, bo
 static int s_decide(pc_call_t *call, rel_request_action_t action, s_decided_t *d)
 {
     memset(d, 0, sizeof *d);
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Rel__RequestIdRequest *req =
-        pc_call_unpack(call, &pigeon__rel__request_id_request__descriptor);
+        pc_handler_request(call, &pigeon__rel__request_id_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     pc_db_t *db = pc_call_db(call);
     bool found = false;
-    int st = req->request_id > 0
-                 ? rel_store_get_request(db, req->request_id, false, &d->row, &found)
-                 : PC_OK;
+    st = req->request_id > 0 ? rel_store_get_request(db, req->request_id, false, &d->row, &found)
+                             : PC_OK;
     if (st != PC_OK)
         return pc_handler_store_failed(call, st, "read the friend request");
     rel_request_outcome_t out = s_judge(action, me, found, &d->row, false);
@@ -197,13 +195,12 @@ int rel_h_cancel(pc_call_t *call)
 
 int rel_h_list_requests(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Rel__ListRequestsRequest *req =
-        pc_call_unpack(call, &pigeon__rel__list_requests_request__descriptor);
+        pc_handler_request(call, &pigeon__rel__list_requests_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     int incoming = rel_direction_incoming(req->direction);
     if (incoming < 0)
         return pc_call_error(call, PC_INVALID_ARGUMENT,
@@ -214,7 +211,7 @@ int rel_h_list_requests(pc_call_t *call)
     int64_t *ids = NULL;
     Pigeon__Rel__FriendRequest *items = NULL;
     Pigeon__Rel__FriendRequest **ptrs = NULL;
-    int st = rel_store_list_requests(pc_call_db(call), me, incoming == 1, &rows, &n);
+    st = rel_store_list_requests(pc_call_db(call), me, incoming == 1, &rows, &n);
     if (st != PC_OK)
         return pc_handler_store_failed(call, st, "list friend requests");
     ids = malloc((n + 1) * sizeof *ids);

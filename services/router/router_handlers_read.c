@@ -153,15 +153,14 @@ done:
 
 int router_h_history(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Msg__HistoryRequest *req =
-        pc_call_unpack(call, &pigeon__msg__history_request__descriptor);
+        pc_handler_request(call, &pigeon__msg__history_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     router_cid_t cid;
-    int st = router_check_cid(call, req->conversation_id, me, &cid);
+    st = router_check_cid(call, req->conversation_id, me, &cid);
     if (st != PC_OK)
         return st;
     router_page_t page;
@@ -210,14 +209,14 @@ int router_h_history(pc_call_t *call)
 
 int router_h_read(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
-    Pigeon__Msg__ReadRequest *req = pc_call_unpack(call, &pigeon__msg__read_request__descriptor);
+    int64_t me;
+    int st;
+    Pigeon__Msg__ReadRequest *req =
+        pc_handler_request(call, &pigeon__msg__read_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     router_cid_t cid;
-    int st = router_check_cid(call, req->conversation_id, me, &cid);
+    st = router_check_cid(call, req->conversation_id, me, &cid);
     if (st != PC_OK)
         return st;
     if (req->seq < 0)
@@ -315,19 +314,18 @@ static int s_group_recaller(pc_call_t *call, const char *cidtext, int64_t group_
 
 int router_h_recall(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Msg__RecallRequest *req =
-        pc_call_unpack(call, &pigeon__msg__recall_request__descriptor);
+        pc_handler_request(call, &pigeon__msg__recall_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     char cidtext[ROUTER_CID_MAX];
     int64_t seq;
     if (!router_msg_id_parse(req->message_id, cidtext, sizeof cidtext, &seq))
         return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed message id");
     router_cid_t cid;
-    int st = router_check_cid(call, cidtext, me, &cid);
+    st = router_check_cid(call, cidtext, me, &cid);
     if (st != PC_OK)
         return st == PC_INVALID_ARGUMENT ? pc_call_error(call, st, "malformed message id") : st;
     router_ginfo_t *group = NULL;

@@ -112,18 +112,17 @@ bool router_may_read_message(pc_call_t *call, int64_t user, const char *cid, int
 
 int router_h_media_access(pc_call_t *call)
 {
-    int64_t me = pc_handler_caller(call);
-    if (me == 0)
-        return PC_UNAUTHENTICATED;
+    int64_t me;
+    int st;
     Pigeon__Msg__MediaAccessRequest *req =
-        pc_call_unpack(call, &pigeon__msg__media_access_request__descriptor);
+        pc_handler_request(call, &pigeon__msg__media_access_request__descriptor, &me, &st);
     if (req == NULL)
-        return pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
+        return st;
     if (req->media_id <= 0)
         return pc_call_error(call, PC_INVALID_ARGUMENT, "media_id must be a positive integer");
     router_media_ref_t refs[S_REFS_MAX];
     size_t n = 0;
-    int st = router_store_media_refs(pc_call_db(call), req->media_id, me, refs, S_REFS_MAX, &n);
+    st = router_store_media_refs(pc_call_db(call), req->media_id, me, refs, S_REFS_MAX, &n);
     if (st != PC_OK)
         return pc_handler_store_failed(call, st, "look up the messages carrying the media");
     Pigeon__Msg__MediaAccessReply out = PIGEON__MSG__MEDIA_ACCESS_REPLY__INIT;

@@ -1,7 +1,8 @@
 /* test_handler.c - the shared handler steps, through a real server and
  * client: a call without a caller is answered 401, with one it goes on; a
- * store failure becomes 503, 504 or 500 with the step named in the text. No
- * database: these methods are reads. */
+ * request is unpacked only for a caller, and a malformed one is answered
+ * 400; a store failure becomes 503, 504 or 500 with the step named in the
+ * text. No database: these methods are reads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,22 @@ static int h_whoami(pc_call_t *c)
     return pc_call_reply(c, PC_OK, &out.base);
 }
 
+/* Takes a whole Request as its body (proto2: an empty body lacks the
+ * required fields) and answers with the caller's id in Reply.status and the
+ * request's method in Reply.request_id. */
+static int h_request(pc_call_t *c)
+{
+    int64_t me;
+    int st;
+    Pigeon__Request *in = pc_handler_request(c, &pigeon__request__descriptor, &me, &st);
+    if (in == NULL)
+        return st;
+    Pigeon__Reply out = PIGEON__REPLY__INIT;
+    out.request_id = in->method;
+    out.status = (uint32_t)me;
+    return pc_call_reply(c, PC_OK, &out.base);
+}
+
 /* Fails as a store would with the status named by Request.deadline_ms. */
 static int h_fail(pc_call_t *c)
 {
@@ -41,6 +58,7 @@ static int h_fail(pc_call_t *c)
 
 static const pc_method_t s_methods[] = {
     {"h.whoami", h_whoami, PC_METHOD_READ, NULL},
+    {"h.request", h_request, PC_METHOD_READ, NULL},
     {"h.fail", h_fail, PC_METHOD_READ, NULL},
 };
 
@@ -84,6 +102,50 @@ static void test_caller_goes_through(void **state)
     pc_rpc_reply_clear(&reply);
 }
 
+/* The status and text a call of `method` by `caller` (0: none) with an
+ * empty body is answered with. */
+static void expect_refused(fixture_t *f, int64_t caller, const char *method, int want,
+                           const char *text)
+{
+    pc_rpc_opts_t o = {.caller_id = caller};
+    pc_rpc_reply_t reply;
+    assert_int_equal(pc_rpc_call(f->cli, &o, method, NULL, &reply), want);
+    assert_non_null(reply.error);
+    assert_string_equal(reply.error, text);
+    pc_rpc_reply_clear(&reply);
+}
+
+/* No caller: 401 before the body is looked at (an empty one is malformed). */
+static void test_request_no_caller(void **state)
+{
+    expect_refused(*state, 0, "h.request", PC_UNAUTHENTICATED, "authentication required");
+}
+
+static void test_request_malformed(void **state)
+{
+    expect_refused(*state, 7, "h.request", PC_INVALID_ARGUMENT, "malformed request");
+}
+
+static void test_request_goes_through(void **state)
+{
+    fixture_t *f = *state;
+    pc_rpc_opts_t o = {.caller_id = 7};
+    Pigeon__Request in = PIGEON__REQUEST__INIT;
+    in.request_id = "inner";
+    in.method = "h.inner";
+    in.deadline_ms = 1;
+    pc_rpc_reply_t reply;
+    assert_int_equal(pc_rpc_call(f->cli, &o, "h.request", &in.base, &reply), PC_OK);
+    int st;
+    Pigeon__Reply *out =
+        (Pigeon__Reply *)pc_rpc_reply_unpack(&reply, &pigeon__reply__descriptor, &st);
+    assert_non_null(out);
+    assert_int_equal(out->status, 7);
+    assert_string_equal(out->request_id, "h.inner");
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    pc_rpc_reply_clear(&reply);
+}
+
 /* The status and text a store failure with `status` is answered with. */
 static void expect_failure(fixture_t *f, int status, int want, const char *text)
 {
@@ -111,6 +173,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_caller_is_unauthenticated, setup_h, teardown_h),
         cmocka_unit_test_setup_teardown(test_caller_goes_through, setup_h, teardown_h),
+        cmocka_unit_test_setup_teardown(test_request_no_caller, setup_h, teardown_h),
+        cmocka_unit_test_setup_teardown(test_request_malformed, setup_h, teardown_h),
+        cmocka_unit_test_setup_teardown(test_request_goes_through, setup_h, teardown_h),
         cmocka_unit_test_setup_teardown(test_store_failures, setup_h, teardown_h),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
