@@ -5,21 +5,19 @@
  * SIGKILL when the test process dies (PR_SET_PDEATHSIG), which covers the
  * cases atexit cannot: an abort from a sanitizer, or ctest's timeout kill. */
 #include "harness.h"
+#include "harness_internal.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -39,7 +37,6 @@
 #endif
 
 #define H_READY_TIMEOUT_MS 30000
-#define H_HTTP_TIMEOUT_MS 30000
 #define H_TAIL_LINES 40
 #define H_MAX_LOGS 64
 
@@ -55,29 +52,28 @@ static h_proc_t *s_live[H_MAX_PROCS * 4]; /* children not yet reaped */
 static char s_logs[H_MAX_LOGS][512];      /* every log file this process wrote */
 static size_t s_nlogs;
 static bool s_atexit_set;
-static pthread_once_t s_curl_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------------ util */
 
-static int64_t s_now_ms(void)
+int64_t hi_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void s_sleep_ms(int ms)
+void hi_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
     }
 }
 
-static uint64_t s_random_u64(void)
+uint64_t hi_random_u64(void)
 {
     uint64_t v = 0;
     if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
-        v = (uint64_t)s_now_ms() ^ ((uint64_t)getpid() << 32);
+        v = (uint64_t)hi_now_ms() ^ ((uint64_t)getpid() << 32);
     return v;
 }
 
@@ -160,77 +156,6 @@ static void s_untrack(h_proc_t *p)
         if (s_live[i] == p)
             s_live[i] = NULL;
     }
-}
-
-/* ------------------------------------------------------------------ database */
-
-/* Appends key='value' to out, quoting as libpq wants. */
-static void s_conninfo_append(char *out, size_t size, const char *key, const char *value)
-{
-    size_t len = strlen(out);
-    int n = snprintf(out + len, size - len, "%s%s='", len ? " " : "", key);
-    if (n < 0 || (size_t)n >= size - len)
-        fail_msg("harness: conninfo too long");
-    len += (size_t)n;
-    for (const char *c = value; *c; c++) {
-        if (len + 3 >= size)
-            fail_msg("harness: conninfo too long");
-        if (*c == '\'' || *c == '\\')
-            out[len++] = '\\';
-        out[len++] = *c;
-    }
-    out[len++] = '\'';
-    out[len] = '\0';
-}
-
-/* PIGEON_TEST_DB_URL with dbname replaced. */
-static void s_conninfo_with_db(const char *base, const char *dbname, char *out, size_t size)
-{
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(base, &err);
-    if (!opts)
-        fail_msg("harness: PIGEON_TEST_DB_URL does not parse: %s", err ? err : "out of memory");
-    out[0] = '\0';
-    for (PQconninfoOption *o = opts; o->keyword; o++) {
-        if (strcmp(o->keyword, "dbname") == 0)
-            continue;
-        if (o->val && o->val[0])
-            s_conninfo_append(out, size, o->keyword, o->val);
-    }
-    PQconninfoFree(opts);
-    s_conninfo_append(out, size, "dbname", dbname);
-}
-
-void h_db_create(char *url, size_t size)
-{
-    const char *base = getenv("PIGEON_TEST_DB_URL");
-    if (!base || !base[0])
-        fail_msg("PIGEON_TEST_DB_URL is not set: integration tests need a PostgreSQL superuser "
-                 "conninfo (scripts/pigeon test sets it)");
-    PGconn *conn = PQconnectdb(base);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", PQerrorMessage(conn));
-        PQfinish(conn);
-        fail_msg("could not connect to PIGEON_TEST_DB_URL: %s", msg);
-    }
-    static unsigned counter; /* unique within this process */
-    char name[64];
-    snprintf(name, sizeof name, "pigeon_test_%d_%u_%08x", (int)getpid(), ++counter,
-             (unsigned)s_random_u64());
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    PGresult *res = PQexec(conn, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", PQerrorMessage(conn));
-        PQclear(res);
-        PQfinish(conn);
-        fail_msg("could not create database %s: %s", name, msg);
-    }
-    PQclear(res);
-    PQfinish(conn);
-    s_conninfo_with_db(base, name, url, size);
 }
 
 /* ------------------------------------------------------------------ processes */
@@ -387,7 +312,7 @@ bool h_proc_alive(h_proc_t *p)
     return r == 0;
 }
 
-static int s_exit_code(int status)
+int hi_exit_code(int status)
 {
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
@@ -412,17 +337,17 @@ int h_proc_wait(h_proc_t **pp, int timeout_ms)
     int code = -1;
     if (p->pid > 0) {
         int status = 0;
-        int64_t deadline = s_now_ms() + timeout_ms;
+        int64_t deadline = hi_now_ms() + timeout_ms;
         pid_t r;
-        while ((r = waitpid(p->pid, &status, WNOHANG)) == 0 && s_now_ms() < deadline)
-            s_sleep_ms(10);
+        while ((r = waitpid(p->pid, &status, WNOHANG)) == 0 && hi_now_ms() < deadline)
+            hi_sleep_ms(10);
         if (r == 0) {
             fprintf(stderr, "harness: %s (pid %d) still running after %d ms: SIGKILL\n", p->binary,
                     (int)p->pid, timeout_ms);
             kill(p->pid, SIGKILL);
             r = waitpid(p->pid, &status, 0);
         }
-        code = r == p->pid ? s_exit_code(status) : -1;
+        code = r == p->pid ? hi_exit_code(status) : -1;
     }
     s_untrack(p);
     free(p);
@@ -523,7 +448,7 @@ static bool s_wait_registered(const h_system_t *sys, int64_t deadline)
     }
     PGconn *conn = PQconnectdb(sys->db_url);
     bool ok = false;
-    while (PQstatus(conn) == CONNECTION_OK && s_now_ms() < deadline) {
+    while (PQstatus(conn) == CONNECTION_OK && hi_now_ms() < deadline) {
         PGresult *res = PQexec(conn, "SELECT count(DISTINCT service) FROM registry.instances");
         long have = PQresultStatus(res) == PGRES_TUPLES_OK ? atol(PQgetvalue(res, 0, 0)) : 0;
         PQclear(res);
@@ -531,11 +456,11 @@ static bool s_wait_registered(const h_system_t *sys, int64_t deadline)
             ok = true;
             break;
         }
-        s_sleep_ms(50);
+        hi_sleep_ms(50);
     }
     PQfinish(conn);
     if (ok)
-        s_sleep_ms(s_registry_interval_ms(sys) + 200);
+        hi_sleep_ms(s_registry_interval_ms(sys) + 200);
     return ok;
 }
 
@@ -561,9 +486,9 @@ void h_system_start(h_system_t *sys, const char *const *services, const char *co
         sys->procs[sys->nprocs] = s_system_spawn(sys, "gateway");
         sys->nprocs++;
 
-        int64_t deadline = s_now_ms() + H_READY_TIMEOUT_MS;
+        int64_t deadline = hi_now_ms() + H_READY_TIMEOUT_MS;
         bool gateway_died = false;
-        while (s_now_ms() < deadline) {
+        while (hi_now_ms() < deadline) {
             if (s_readyz(sys) == 200) {
                 if (!s_wait_registered(sys, deadline))
                     s_system_abort(sys, "not every service registered within %d ms",
@@ -582,7 +507,7 @@ void h_system_start(h_system_t *sys, const char *const *services, const char *co
             }
             if (gateway_died)
                 break;
-            s_sleep_ms(50);
+            hi_sleep_ms(50);
         }
         if (!gateway_died)
             s_system_abort(sys, "the gateway did not answer /readyz with 200 within %d ms",
@@ -649,11 +574,11 @@ h_proc_t *h_gateway_add(const h_system_t *sys, h_system_t *view, const char *con
         h_proc_t *p = s_system_spawn(view, "gateway");
         view->extra_env = sys->extra_env;
 
-        int64_t deadline = s_now_ms() + H_READY_TIMEOUT_MS;
-        while (s_now_ms() < deadline && h_proc_alive(p)) {
+        int64_t deadline = hi_now_ms() + H_READY_TIMEOUT_MS;
+        while (hi_now_ms() < deadline && h_proc_alive(p)) {
             if (s_readyz(view) == 200)
                 return p;
-            s_sleep_ms(50);
+            hi_sleep_ms(50);
         }
         bool died = !h_proc_alive(p);
         h_proc_kill(&p);
@@ -668,332 +593,4 @@ h_proc_t *h_gateway_add(const h_system_t *sys, h_system_t *view, const char *con
     h_dump_logs();
     fail_msg("harness: no added gateway stayed up (4 ports tried)");
     return NULL;
-}
-
-/* ------------------------------------------------------------------ private PostgreSQL */
-
-/* Runs argv (as the postgres user when we are root), output appended to
- * <dir>/harness.log; returns the exit status. pg_ctl -w -t bounds its own waits. */
-static int s_pg_run(const h_pg_cluster_t *c, const char *const *argv)
-{
-    char log[300];
-    snprintf(log, sizeof log, "%s/harness.log", c->dir);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        if (chdir("/") != 0)
-            _exit(126);
-        if (geteuid() == 0) {
-            struct passwd *pw = getpwnam("postgres");
-            if (!pw || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
-                _exit(126);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    if (fd >= 0)
-        close(fd);
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid)
-        return -1;
-    return s_exit_code(status);
-}
-
-static void s_pg_bin(const char *tool, char *out, size_t size)
-{
-    const char *dir = getenv("PIGEON_PG_BIN");
-    snprintf(out, size, "%s/%s", dir && dir[0] ? dir : "/usr/lib/postgresql/15/bin", tool);
-}
-
-void h_pg_cluster_start(h_pg_cluster_t *c)
-{
-    memset(c, 0, sizeof *c);
-    snprintf(c->dir, sizeof c->dir, "/tmp/pigeon-pg-XXXXXX");
-    if (!mkdtemp(c->dir))
-        fail_msg("harness: could not create a cluster directory: %s", strerror(errno));
-    if (geteuid() == 0) {
-        struct passwd *pw = getpwnam("postgres");
-        if (!pw || chown(c->dir, pw->pw_uid, pw->pw_gid) != 0)
-            fail_msg("harness: running as root needs a postgres OS user to own %s", c->dir);
-    }
-    char initdb[300], data[300];
-    s_pg_bin("initdb", initdb, sizeof initdb);
-    snprintf(data, sizeof data, "%s/data", c->dir);
-    const char *const argv[] = {initdb, "-D",     data, "-E",    "UTF8", "--locale=C.UTF-8",
-                                "-U",   "pigeon", "-A", "trust", NULL};
-    if (s_pg_run(c, argv) != 0)
-        fail_msg("harness: initdb failed (log: %s/harness.log)", c->dir);
-    do
-        c->port = h_free_port();
-    while (c->port == 5432);
-    snprintf(c->url, sizeof c->url, "host=127.0.0.1 port=%d user=pigeon dbname=postgres", c->port);
-    h_pg_cluster_up(c);
-}
-
-void h_pg_cluster_up(h_pg_cluster_t *c)
-{
-    char pg_ctl[300], data[300], log[300], opts[400];
-    s_pg_bin("pg_ctl", pg_ctl, sizeof pg_ctl);
-    snprintf(data, sizeof data, "%s/data", c->dir);
-    snprintf(log, sizeof log, "%s/postgresql.log", c->dir);
-    snprintf(opts, sizeof opts, "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200",
-             c->port, c->dir);
-    const char *const argv[] = {pg_ctl, "-D", data, "-l", log,     "-o", opts,
-                                "-w",   "-t", "30", "-s", "start", NULL};
-    if (s_pg_run(c, argv) != 0)
-        fail_msg("harness: could not start PostgreSQL (log: %s)", log);
-}
-
-void h_pg_cluster_down(h_pg_cluster_t *c)
-{
-    char pg_ctl[300], data[300];
-    s_pg_bin("pg_ctl", pg_ctl, sizeof pg_ctl);
-    snprintf(data, sizeof data, "%s/data", c->dir);
-    const char *const argv[] = {pg_ctl, "-D", data, "-m",   "fast", "-w",
-                                "-t",   "30", "-s", "stop", NULL};
-    if (s_pg_run(c, argv) != 0)
-        fail_msg("harness: could not stop PostgreSQL (log: %s/postgresql.log)", c->dir);
-}
-
-void h_pg_cluster_destroy(h_pg_cluster_t *c)
-{
-    if (!c->dir[0])
-        return;
-    char pg_ctl[300], data[300];
-    s_pg_bin("pg_ctl", pg_ctl, sizeof pg_ctl);
-    snprintf(data, sizeof data, "%s/data", c->dir);
-    const char *const stop[] = {pg_ctl, "-D", data, "-m",   "immediate", "-w",
-                                "-t",   "30", "-s", "stop", NULL};
-    s_pg_run(c, stop); /* fails harmlessly when already stopped */
-    const char *const rm[] = {"/bin/rm", "-rf", c->dir, NULL};
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(rm[0], (char *const *)rm);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-    c->dir[0] = '\0';
-}
-
-void h_pg_cluster_adopt(h_pg_cluster_t *c)
-{
-    h_pg_cluster_start(c);
-    const char *old = getenv("PIGEON_TEST_DB_URL");
-    c->saved_url = old ? strdup(old) : NULL;
-    setenv("PIGEON_TEST_DB_URL", c->url, 1);
-}
-
-void h_pg_cluster_release(h_pg_cluster_t *c)
-{
-    h_pg_cluster_destroy(c);
-    if (c->saved_url)
-        setenv("PIGEON_TEST_DB_URL", c->saved_url, 1);
-    else
-        unsetenv("PIGEON_TEST_DB_URL");
-    free(c->saved_url);
-    c->saved_url = NULL;
-}
-
-/* ------------------------------------------------------------------ HTTP */
-
-static void s_curl_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    atexit(curl_global_cleanup);
-}
-
-typedef struct {
-    char *data;
-    size_t len;
-} s_buf_t;
-
-static size_t s_collect(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    s_buf_t *b = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc(b->data, b->len + n + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + b->len, ptr, n);
-    b->len += n;
-    grown[b->len] = '\0';
-    b->data = grown;
-    return n;
-}
-
-static bool s_has_header(const char *const *headers, const char *name)
-{
-    size_t len = strlen(name);
-    for (size_t i = 0; headers && headers[i]; i++) {
-        if (strncasecmp(headers[i], name, len) == 0 && headers[i][len] == ':')
-            return true;
-    }
-    return false;
-}
-
-h_resp_t h_http_raw(const h_system_t *sys, const char *method, const char *path, const char *token,
-                    const void *body, size_t body_len, const char *const *headers)
-{
-    pthread_once(&s_curl_once, s_curl_init);
-    h_resp_t r = {0};
-    s_buf_t resp_body = {0}, resp_headers = {0};
-    CURL *curl = curl_easy_init();
-    assert_non_null(curl);
-
-    char url[2048];
-    snprintf(url, sizeof url, "%s%s", sys->base_url, path);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)H_HTTP_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp_body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, s_collect);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp_headers);
-
-    if (strcmp(method, "GET") == 0) {
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(method, "HEAD") == 0) {
-        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    } else {
-        /* A POST-style request with an explicit (possibly empty) body. */
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
-        if (strcmp(method, "POST") != 0)
-            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    }
-
-    struct curl_slist *list = NULL;
-    char auth[1024];
-    if (token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        list = curl_slist_append(list, auth);
-    }
-    if (body && !s_has_header(headers, "Content-Type"))
-        list = curl_slist_append(list, "Content-Type: application/json");
-    for (size_t i = 0; headers && headers[i]; i++)
-        list = curl_slist_append(list, headers[i]);
-    if (list)
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(list);
-    curl_easy_cleanup(curl);
-
-    r.body = resp_body.data ? resp_body.data : strdup("");
-    r.body_len = resp_body.len;
-    r.headers = resp_headers.data ? resp_headers.data : strdup("");
-    if (r.body_len > 0)
-        r.json = json_loadb(r.body, r.body_len, 0, NULL);
-    return r;
-}
-
-h_resp_t h_http(const h_system_t *sys, const char *method, const char *path, const char *token,
-                const char *body, const char *const *headers)
-{
-    return h_http_raw(sys, method, path, token, body, body ? strlen(body) : 0, headers);
-}
-
-void h_resp_free(h_resp_t *r)
-{
-    free(r->body);
-    free(r->headers);
-    json_decref(r->json);
-    memset(r, 0, sizeof *r);
-}
-
-char *h_resp_header(const h_resp_t *r, const char *name)
-{
-    /* Several header blocks may be present (a "100 Continue" first): the last
-     * occurrence wins. */
-    size_t len = strlen(name);
-    const char *found = NULL;
-    for (const char *line = r->headers; line && *line;) {
-        if (strncasecmp(line, name, len) == 0 && line[len] == ':')
-            found = line + len + 1;
-        const char *next = strchr(line, '\n');
-        line = next ? next + 1 : NULL;
-    }
-    if (!found)
-        return NULL;
-    while (*found == ' ' || *found == '\t')
-        found++;
-    size_t n = strcspn(found, "\r\n");
-    return strndup(found, n);
-}
-
-void h_expect_error(const h_resp_t *r, long status, const char *code)
-{
-    json_t *err = r->json ? json_object_get(r->json, "error") : NULL;
-    const char *got = json_string_value(json_object_get(err, "code"));
-    const char *message = json_string_value(json_object_get(err, "message"));
-    if (r->status != status || !got || strcmp(got, code) != 0 || !message) {
-        fail_msg("expected %ld {\"error\":{\"code\":\"%s\",\"message\":...}}, got %ld: %.500s",
-                 status, code, r->status, r->body ? r->body : "");
-    }
-}
-
-/* ------------------------------------------------------------------ users */
-
-void h_unique_name(const char *prefix, char *out, size_t size)
-{
-    char suffix[32];
-    snprintf(suffix, sizeof suffix, "%012llx",
-             (unsigned long long)(s_random_u64() & 0xffffffffffffULL));
-    size_t room = 32 - strlen(suffix) - 1; /* usernames are at most 32 */
-    snprintf(out, size, "%.*s_%s", (int)room, prefix, suffix);
-}
-
-void h_register(const h_system_t *sys, const char *username, const char *nickname, char *token,
-                int64_t *id)
-{
-    char password[40];
-    snprintf(password, sizeof password, "pw-%016llx", (unsigned long long)s_random_u64());
-    json_t *req = json_pack("{s:s, s:s, s:s}", "username", username, "password", password,
-                            "nickname", nickname);
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    h_resp_t r = h_http(sys, "POST", "/v1/auth/register", NULL, body, NULL);
-    free(body);
-    const char *tok = json_string_value(json_object_get(r.json, "token"));
-    json_t *uid = json_object_get(json_object_get(r.json, "user"), "id");
-    if (r.status != 201 || !tok || !json_is_integer(uid)) {
-        h_dump_logs();
-        fail_msg("could not register %s: %ld %.500s", username, r.status, r.body);
-    }
-    snprintf(token, 128, "%s", tok);
-    if (id)
-        *id = json_integer_value(uid);
-    h_resp_free(&r);
-}
-
-bool h_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
-{
-    int64_t deadline = s_now_ms() + timeout_ms;
-    for (;;) {
-        if (cond(arg))
-            return true;
-        if (s_now_ms() >= deadline)
-            return false;
-        s_sleep_ms(20);
-    }
-}
-
-char *h_escape(const char *text)
-{
-    pthread_once(&s_curl_once, s_curl_init);
-    char *escaped = curl_easy_escape(NULL, text, 0);
-    assert_non_null(escaped);
-    char *copy = strdup(escaped);
-    curl_free(escaped);
-    return copy;
 }
