@@ -56,9 +56,15 @@ while port_in_use "$PORT"; do PORT=$((PORT + 1)); done
 export PIGEON_STATE_DIR=$STATE PIGEON_HTTP_PORT=$PORT
 # Benchmarks register and log in far faster than any person: no rate limits.
 export PIGEON_RATE_REGISTER_PER_IP=0 PIGEON_RATE_LOGIN_PER_IP=0 PIGEON_RATE_LOGIN_PER_USER=0
+# Logs of a suite with a failed run are kept (the state directory is not).
+KEEP_LOGS=${TMPDIR:-/tmp}/pigeon-bench-logs
 finish() {
     trap - EXIT INT TERM
     "$ROOT/scripts/pigeon" down >/dev/null 2>&1 || true
+    if grep -q '"ok":false' "$STATE/results.jsonl" 2>/dev/null; then
+        rm -rf "$KEEP_LOGS" && cp -r "$STATE/logs" "$KEEP_LOGS" &&
+            say "a run failed: the processes' logs are in $KEEP_LOGS"
+    fi
     rm -rf "$STATE"
 }
 trap finish EXIT

@@ -332,6 +332,7 @@ static int s_open_sockets(chat_t *ch, size_t n, json_t *res)
     json_object_set_new(res, "connect_s", json_real((double)(ld_now_us() - t0) / 1e6));
     if (ready < n) {
         json_object_set_new(res, "error", json_string("not every WebSocket became ready"));
+        json_object_set_new(res, "not_ready", ld_socks_not_ready(&ch->socks));
         return -1;
     }
     return 0;

@@ -118,6 +118,8 @@ int ld_scen_connections(const ld_opts_t *o, ld_loop_t *loop, json_t *res)
     size_t ready = ld_socks_open(loop, &us, o->connections, 512, 120, NULL, NULL, &socks);
     double open_s = (double)(ld_now_us() - t0) / 1e6;
     long rss1 = pid > 0 ? s_rss_kib(pid) : -1;
+    if (ready < o->connections) /* where they stopped, before the hold changes it */
+        json_object_set_new(res, "not_ready", ld_socks_not_ready(&socks));
     uint64_t end = ld_now_us() + (uint64_t)(o->duration * 1e6);
     while (ld_now_us() < end) /* hold them, answering the server's pings */
         ld_loop_poll(loop, 100);

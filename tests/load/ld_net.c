@@ -232,6 +232,22 @@ bool ld_ws_open(const ld_conn_t *c)
     return c->st == ST_WS;
 }
 
+const char *ld_conn_stage(const ld_conn_t *c)
+{
+    switch (c->st) {
+    case ST_CONNECTING:
+        return "connecting";
+    case ST_HTTP:
+        return "http";
+    case ST_UPGRADING:
+        return "upgrading";
+    case ST_WS:
+        return "open";
+    default:
+        return "closed";
+    }
+}
+
 /* Sends what is queued; keeps the rest for EPOLLOUT. */
 static void s_flush(ld_conn_t *c)
 {

@@ -55,6 +55,9 @@ int ld_ws_upgrade(ld_conn_t *c, const char *token, ld_ws_fn *cb, void *arg);
 /* Sends one masked text frame. -1 when the socket is not open. */
 int ld_ws_send(ld_conn_t *c, const char *text, size_t len);
 bool ld_ws_open(const ld_conn_t *c);
+/* Where a connection is: "connecting", "http", "upgrading" (request sent,
+ * no 101 yet), "open" or "closed". */
+const char *ld_conn_stage(const ld_conn_t *c);
 
 /* Client frame encoding, exposed for the unit test: writes the frame header
  * for a masked payload of len bytes into out (at least 14 bytes) and returns

@@ -283,6 +283,19 @@ size_t ld_socks_open(ld_loop_t *loop, const ld_users_t *us, size_t n, size_t bur
     return out->n_ready;
 }
 
+json_t *ld_socks_not_ready(const ld_socks_t *s)
+{
+    json_t *o = json_object();
+    for (size_t k = 0; o && k < s->n; k++) {
+        if (s->ready[k])
+            continue;
+        const char *stage = s->conn[k] ? ld_conn_stage(s->conn[k]) : "not started";
+        json_int_t n = json_integer_value(json_object_get(o, stage));
+        json_object_set_new(o, stage, json_integer(n + 1));
+    }
+    return o;
+}
+
 void ld_socks_close(ld_socks_t *s)
 {
     for (size_t k = 0; k < s->n; k++)

@@ -4,6 +4,8 @@
 #ifndef PIGEON_LD_USERS_H
 #define PIGEON_LD_USERS_H
 
+#include <jansson.h>
+
 #include "ld_net.h"
 
 #include <stdint.h>
@@ -49,6 +51,11 @@ typedef struct {
  * timeout_s for every `ready`. Returns the sockets that are ready. */
 size_t ld_socks_open(ld_loop_t *loop, const ld_users_t *us, size_t n, size_t burst,
                      double timeout_s, ld_ws_fn *cb, void *arg, ld_socks_t *out);
+/* The sockets without `ready`, counted by where they stopped (for a run
+ * whose sockets did not all become ready): {"connecting": n, "upgrading":
+ * n, "open": n (101 received, no `ready`), "closed": n, ...}; stages with
+ * none are left out. */
+json_t *ld_socks_not_ready(const ld_socks_t *s);
 void ld_socks_close(ld_socks_t *s);
 
 #endif
