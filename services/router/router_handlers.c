@@ -201,16 +201,10 @@ static void s_sent(void *arg, const router_batch_result_t *r)
  * the status in *st. The call owns the request. */
 static Pigeon__Msg__SendRequest *s_request(pc_call_t *call, int64_t *me, int *st)
 {
-    *me = pc_handler_caller(call);
-    if (*me == 0) {
-        *st = PC_UNAUTHENTICATED;
+    Pigeon__Msg__SendRequest *req =
+        pc_handler_request(call, &pigeon__msg__send_request__descriptor, me, st);
+    if (req == NULL)
         return NULL;
-    }
-    Pigeon__Msg__SendRequest *req = pc_call_unpack(call, &pigeon__msg__send_request__descriptor);
-    if (req == NULL) {
-        *st = pc_call_error(call, PC_INVALID_ARGUMENT, "malformed request");
-        return NULL;
-    }
     *st = s_validate(call, *me, req);
     return *st == PC_OK ? req : NULL;
 }
