@@ -13,8 +13,6 @@
 #include "status.h"
 #include "token_cache.h"
 
-#define GW_SEARCH_LIMIT_MAX 50
-
 /* One call to pigeon-auth. */
 static int s_call(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
                   const ProtobufCMessageDescriptor *desc, ProtobufCMessage **resp, gw_reply_t *out)
@@ -22,27 +20,14 @@ static int s_call(gw_request_t *req, const char *method, const ProtobufCMessage 
     return gw_call(req, GW_SVC_AUTH, method, msg, desc, resp, out);
 }
 
-/* Calls `method` and answers the user it returns. */
-static void s_answer_user(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
-                          gw_reply_t *out)
+static json_t *s_user(const ProtobufCMessage *m)
 {
-    ProtobufCMessage *resp = NULL;
-    int status = s_call(req, method, msg, &pigeon__auth__user__descriptor, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, PC_OK, gw_user_json((Pigeon__Auth__User *)resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
+    return gw_user_json((const Pigeon__Auth__User *)m);
 }
 
-static void s_answer_session(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
-                             gw_reply_t *out)
+static json_t *s_session(const ProtobufCMessage *m)
 {
-    ProtobufCMessage *resp = NULL;
-    int status = s_call(req, method, msg, &pigeon__auth__session__descriptor, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, status, gw_session_json((Pigeon__Auth__Session *)resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
+    return gw_session_json((const Pigeon__Auth__Session *)m);
 }
 
 void gw_h_register(gw_request_t *req, gw_reply_t *out)
@@ -56,7 +41,8 @@ void gw_h_register(gw_request_t *req, gw_reply_t *out)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else {
         msg.client_ip = (char *)req->client_ip;
-        s_answer_session(req, "auth.register", &msg.base, out);
+        gw_answer(req, GW_SVC_AUTH, "auth.register", &msg.base, &pigeon__auth__session__descriptor,
+                  s_session, out);
     }
     json_decref(body);
 }
@@ -72,7 +58,8 @@ void gw_h_login(gw_request_t *req, gw_reply_t *out)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else {
         msg.client_ip = (char *)req->client_ip;
-        s_answer_session(req, "auth.login", &msg.base, out);
+        gw_answer(req, GW_SVC_AUTH, "auth.login", &msg.base, &pigeon__auth__session__descriptor,
+                  s_session, out);
     }
     json_decref(body);
 }
@@ -93,7 +80,8 @@ void gw_h_me(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Auth__GetUserRequest msg = PIGEON__AUTH__GET_USER_REQUEST__INIT;
     msg.id = req->caller_id;
-    s_answer_user(req, "auth.get_user", &msg.base, out);
+    gw_answer(req, GW_SVC_AUTH, "auth.get_user", &msg.base, &pigeon__auth__user__descriptor, s_user,
+              out);
 }
 
 void gw_h_patch_me(gw_request_t *req, gw_reply_t *out)
@@ -106,7 +94,8 @@ void gw_h_patch_me(gw_request_t *req, gw_reply_t *out)
     if (gw_map_patch_me(body, &patch, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer_user(req, "auth.patch_me", &patch.msg.base, out);
+        gw_answer(req, GW_SVC_AUTH, "auth.patch_me", &patch.msg.base,
+                  &pigeon__auth__user__descriptor, s_user, out);
     json_decref(body);
 }
 
@@ -114,31 +103,8 @@ void gw_h_get_user(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Auth__GetUserRequest msg = PIGEON__AUTH__GET_USER_REQUEST__INIT;
     msg.id = req->path_id;
-    s_answer_user(req, "auth.get_user", &msg.base, out);
-}
-
-/* limit: decimal 1..50; absent leaves *limit 0 (the service's default). */
-static int s_query_limit(gw_request_t *req, uint32_t *limit, gw_reply_t *out)
-{
-    const char *v = gw_query(req, "limit");
-    *limit = 0;
-    if (!v)
-        return 0;
-    size_t len = strlen(v);
-    unsigned n = 0;
-    bool ok = len >= 1 && len <= 2;
-    for (size_t i = 0; ok && i < len; i++) {
-        ok = v[i] >= '0' && v[i] <= '9';
-        n = n * 10 + (unsigned)(v[i] - '0');
-    }
-    if (!ok || n < 1 || n > GW_SEARCH_LIMIT_MAX) {
-        gw_reply_error(out, PC_INVALID_ARGUMENT,
-                       "query parameter \"limit\" must be an integer from 1 to %d",
-                       GW_SEARCH_LIMIT_MAX);
-        return -1;
-    }
-    *limit = n;
-    return 0;
+    gw_answer(req, GW_SVC_AUTH, "auth.get_user", &msg.base, &pigeon__auth__user__descriptor, s_user,
+              out);
 }
 
 static void s_answer_list(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
@@ -171,7 +137,7 @@ void gw_h_users(gw_request_t *req, gw_reply_t *out)
                        "query parameter \"username\" or \"q\" is required");
         return;
     }
-    if (s_query_limit(req, &limit, out) < 0)
+    if (gw_query_limit(req, &limit, out) < 0)
         return;
     Pigeon__Auth__SearchRequest msg = PIGEON__AUTH__SEARCH_REQUEST__INIT;
     msg.q = (char *)q;

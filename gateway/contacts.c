@@ -10,29 +10,6 @@
 #include "handlers.h"
 #include "status.h"
 
-typedef json_t *(*s_encode_fn)(const ProtobufCMessage *resp);
-
-/* Calls `method` and answers what `encode` makes of its reply, with the
- * service's own success status (201 or 202 for an add). */
-static void s_answer(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
-                     const ProtobufCMessageDescriptor *desc, s_encode_fn encode, gw_reply_t *out)
-{
-    ProtobufCMessage *resp = NULL;
-    int status = gw_call(req, GW_SVC_RELATIONSHIP, method, msg, desc, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, status, encode(resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
-}
-
-/* Calls a method whose success has no body: 204. */
-static void s_answer_empty(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
-                           gw_reply_t *out)
-{
-    if (gw_call(req, GW_SVC_RELATIONSHIP, method, msg, NULL, NULL, out) >= 0)
-        gw_reply_empty(out, PC_NO_CONTENT);
-}
-
 static json_t *s_add_reply(const ProtobufCMessage *m)
 {
     return gw_add_reply_json((const Pigeon__Rel__AddReply *)m);
@@ -64,21 +41,22 @@ void gw_h_add_contact(gw_request_t *req, gw_reply_t *out)
     if (gw_map_add_contact(body, &msg, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "rel.add", &msg.base, &pigeon__rel__add_reply__descriptor, s_add_reply, out);
+        gw_answer(req, GW_SVC_RELATIONSHIP, "rel.add", &msg.base,
+                  &pigeon__rel__add_reply__descriptor, s_add_reply, out);
     json_decref(body);
 }
 
 void gw_h_list_contacts(gw_request_t *req, gw_reply_t *out)
 {
-    s_answer(req, "rel.list_contacts", NULL, &pigeon__rel__contact_list__descriptor, s_contacts,
-             out);
+    gw_answer(req, GW_SVC_RELATIONSHIP, "rel.list_contacts", NULL,
+              &pigeon__rel__contact_list__descriptor, s_contacts, out);
 }
 
 void gw_h_remove_contact(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Rel__UserIdRequest msg = PIGEON__REL__USER_ID_REQUEST__INIT;
     msg.user_id = req->path_id;
-    s_answer_empty(req, "rel.remove", &msg.base, out);
+    gw_answer_empty(req, GW_SVC_RELATIONSHIP, "rel.remove", &msg.base, out);
 }
 
 /* GET /v1/friend-requests?direction=incoming|outgoing. The value is
@@ -90,8 +68,8 @@ void gw_h_list_requests(gw_request_t *req, gw_reply_t *out)
         return;
     Pigeon__Rel__ListRequestsRequest msg = PIGEON__REL__LIST_REQUESTS_REQUEST__INIT;
     msg.direction = (char *)direction;
-    s_answer(req, "rel.list_requests", &msg.base, &pigeon__rel__friend_request_list__descriptor,
-             s_requests, out);
+    gw_answer(req, GW_SVC_RELATIONSHIP, "rel.list_requests", &msg.base,
+              &pigeon__rel__friend_request_list__descriptor, s_requests, out);
 }
 
 /* POST /v1/friend-requests/{id}/accept: 200 {"contact"} (kind friend). */
@@ -99,14 +77,15 @@ void gw_h_accept_request(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Rel__RequestIdRequest msg = PIGEON__REL__REQUEST_ID_REQUEST__INIT;
     msg.request_id = req->path_id;
-    s_answer(req, "rel.accept", &msg.base, &pigeon__rel__add_reply__descriptor, s_add_reply, out);
+    gw_answer(req, GW_SVC_RELATIONSHIP, "rel.accept", &msg.base,
+              &pigeon__rel__add_reply__descriptor, s_add_reply, out);
 }
 
 void gw_h_decline_request(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Rel__RequestIdRequest msg = PIGEON__REL__REQUEST_ID_REQUEST__INIT;
     msg.request_id = req->path_id;
-    s_answer_empty(req, "rel.decline", &msg.base, out);
+    gw_answer_empty(req, GW_SVC_RELATIONSHIP, "rel.decline", &msg.base, out);
 }
 
 /* DELETE /v1/friend-requests/{id}: the sender cancels. */
@@ -114,7 +93,7 @@ void gw_h_cancel_request(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Rel__RequestIdRequest msg = PIGEON__REL__REQUEST_ID_REQUEST__INIT;
     msg.request_id = req->path_id;
-    s_answer_empty(req, "rel.cancel", &msg.base, out);
+    gw_answer_empty(req, GW_SVC_RELATIONSHIP, "rel.cancel", &msg.base, out);
 }
 
 void gw_h_block(gw_request_t *req, gw_reply_t *out)
@@ -127,7 +106,7 @@ void gw_h_block(gw_request_t *req, gw_reply_t *out)
     if (gw_map_block(body, &msg, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer_empty(req, "rel.block", &msg.base, out);
+        gw_answer_empty(req, GW_SVC_RELATIONSHIP, "rel.block", &msg.base, out);
     json_decref(body);
 }
 
@@ -135,10 +114,11 @@ void gw_h_unblock(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Rel__UserIdRequest msg = PIGEON__REL__USER_ID_REQUEST__INIT;
     msg.user_id = req->path_id;
-    s_answer_empty(req, "rel.unblock", &msg.base, out);
+    gw_answer_empty(req, GW_SVC_RELATIONSHIP, "rel.unblock", &msg.base, out);
 }
 
 void gw_h_list_blocks(gw_request_t *req, gw_reply_t *out)
 {
-    s_answer(req, "rel.list_blocks", NULL, &pigeon__rel__block_list__descriptor, s_blocks, out);
+    gw_answer(req, GW_SVC_RELATIONSHIP, "rel.list_blocks", NULL,
+              &pigeon__rel__block_list__descriptor, s_blocks, out);
 }

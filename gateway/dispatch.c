@@ -1,6 +1,7 @@
 /* dispatch.c - routing, authentication and request ids for every REST call. */
 #include "dispatch.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,6 +149,24 @@ done:
     return rc;
 }
 
+void gw_answer(gw_request_t *req, gw_service_t svc, const char *method, const ProtobufCMessage *msg,
+               const ProtobufCMessageDescriptor *desc, gw_encode_fn encode, gw_reply_t *out)
+{
+    ProtobufCMessage *resp = NULL;
+    int status = gw_call(req, svc, method, msg, desc, &resp, out);
+    if (status < 0)
+        return;
+    gw_reply_json(out, status, encode(resp));
+    protobuf_c_message_free_unpacked(resp, NULL);
+}
+
+void gw_answer_empty(gw_request_t *req, gw_service_t svc, const char *method,
+                     const ProtobufCMessage *msg, gw_reply_t *out)
+{
+    if (gw_call(req, svc, method, msg, NULL, NULL, out) >= 0)
+        gw_reply_empty(out, PC_NO_CONTENT);
+}
+
 int gw_query_text(gw_request_t *req, const char *name, const char **value, gw_reply_t *out)
 {
     *value = gw_query(req, name);
@@ -160,5 +179,28 @@ int gw_query_text(gw_request_t *req, const char *name, const char **value, gw_re
                        GW_QUERY_MAX);
         return -1;
     }
+    return 0;
+}
+
+int gw_query_limit(gw_request_t *req, uint32_t *limit, gw_reply_t *out)
+{
+    const char *v = gw_query(req, "limit");
+    *limit = 0;
+    if (!v)
+        return 0;
+    size_t len = strlen(v);
+    unsigned n = 0;
+    bool ok = len >= 1 && len <= 2;
+    for (size_t i = 0; ok && i < len; i++) {
+        ok = v[i] >= '0' && v[i] <= '9';
+        n = n * 10 + (unsigned)(v[i] - '0');
+    }
+    if (!ok || n < 1 || n > GW_SEARCH_LIMIT_MAX) {
+        gw_reply_error(out, PC_INVALID_ARGUMENT,
+                       "query parameter \"limit\" must be an integer from 1 to %d",
+                       GW_SEARCH_LIMIT_MAX);
+        return -1;
+    }
+    *limit = n;
     return 0;
 }

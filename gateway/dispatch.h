@@ -6,6 +6,7 @@
 #define PIGEON_GW_DISPATCH_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "backend.h"
 #include "reply.h"
@@ -28,10 +29,28 @@ pc_rpc_opts_t gw_request_rpc_opts(const gw_request_t *req);
 int gw_call(gw_request_t *req, gw_service_t svc, const char *method, const ProtobufCMessage *msg,
             const ProtobufCMessageDescriptor *desc, ProtobufCMessage **resp, gw_reply_t *out);
 
+/* What a handler makes of a reply body: a JSON value for the response. */
+typedef json_t *(*gw_encode_fn)(const ProtobufCMessage *resp);
+
+/* gw_call, then the service's own success status (201 for a create, 202 for
+ * a pending request) with what `encode` makes of the reply unpacked as
+ * `desc`; or the call's error. */
+void gw_answer(gw_request_t *req, gw_service_t svc, const char *method, const ProtobufCMessage *msg,
+               const ProtobufCMessageDescriptor *desc, gw_encode_fn encode, gw_reply_t *out);
+
+/* gw_call of a method whose success has no body: 204, or the call's error. */
+void gw_answer_empty(gw_request_t *req, gw_service_t svc, const char *method,
+                     const ProtobufCMessage *msg, gw_reply_t *out);
+
 /* A query parameter as text: *value NULL when absent; -1 with a 400 in out
  * when it is not valid UTF-8 or longer than GW_QUERY_MAX bytes (refused,
  * not truncated). */
 #define GW_QUERY_MAX 1024
 int gw_query_text(gw_request_t *req, const char *name, const char **value, gw_reply_t *out);
+
+/* The "limit" of a search (API.md: an integer from 1 to 50): *limit 0 when
+ * absent (the service's default); -1 with a 400 in out otherwise. */
+#define GW_SEARCH_LIMIT_MAX 50
+int gw_query_limit(gw_request_t *req, uint32_t *limit, gw_reply_t *out);
 
 #endif

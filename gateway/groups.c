@@ -16,31 +16,6 @@
 #include "handlers.h"
 #include "status.h"
 
-#define GW_GROUP_SEARCH_LIMIT_MAX 50 /* API.md: searches take limit 1-50 */
-
-typedef json_t *(*s_encode_fn)(const ProtobufCMessage *resp);
-
-/* Calls `method` and answers what `encode` makes of its reply, with the
- * service's own success status (201 for a create, 202 for a pending join). */
-static void s_answer(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
-                     const ProtobufCMessageDescriptor *desc, s_encode_fn encode, gw_reply_t *out)
-{
-    ProtobufCMessage *resp = NULL;
-    int status = gw_call(req, GW_SVC_GROUP, method, msg, desc, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, status, encode(resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
-}
-
-/* Calls a method whose success has no body: 204. */
-static void s_answer_empty(gw_request_t *req, const char *method, const ProtobufCMessage *msg,
-                           gw_reply_t *out)
-{
-    if (gw_call(req, GW_SVC_GROUP, method, msg, NULL, NULL, out) >= 0)
-        gw_reply_empty(out, PC_NO_CONTENT);
-}
-
 static json_t *s_group(const ProtobufCMessage *m)
 {
     return pc_api_group((const Pigeon__Grp__Group *)m);
@@ -96,7 +71,8 @@ void gw_h_create_group(gw_request_t *req, gw_reply_t *out)
     if (gw_map_create_group(body, &m, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "grp.create", &m.msg.base, &pigeon__grp__group__descriptor, s_group, out);
+        gw_answer(req, GW_SVC_GROUP, "grp.create", &m.msg.base, &pigeon__grp__group__descriptor,
+                  s_group, out);
     json_decref(body);
 }
 
@@ -104,7 +80,8 @@ void gw_h_get_group(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Grp__GroupIdRequest msg = PIGEON__GRP__GROUP_ID_REQUEST__INIT;
     msg.group_id = req->path_id;
-    s_answer(req, "grp.get", &msg.base, &pigeon__grp__group__descriptor, s_group, out);
+    gw_answer(req, GW_SVC_GROUP, "grp.get", &msg.base, &pigeon__grp__group__descriptor, s_group,
+              out);
 }
 
 void gw_h_patch_group(gw_request_t *req, gw_reply_t *out)
@@ -117,7 +94,8 @@ void gw_h_patch_group(gw_request_t *req, gw_reply_t *out)
     if (gw_map_patch_group(body, req->path_id, &m, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "grp.patch", &m.msg.base, &pigeon__grp__group__descriptor, s_group, out);
+        gw_answer(req, GW_SVC_GROUP, "grp.patch", &m.msg.base, &pigeon__grp__group__descriptor,
+                  s_group, out);
     json_decref(body);
 }
 
@@ -126,31 +104,7 @@ void gw_h_dismiss_group(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Grp__GroupIdRequest msg = PIGEON__GRP__GROUP_ID_REQUEST__INIT;
     msg.group_id = req->path_id;
-    s_answer_empty(req, "grp.dismiss", &msg.base, out);
-}
-
-/* limit: decimal 1..50; absent leaves *limit 0 (the service's default). */
-static int s_query_limit(gw_request_t *req, uint32_t *limit, gw_reply_t *out)
-{
-    const char *v = gw_query(req, "limit");
-    *limit = 0;
-    if (!v)
-        return 0;
-    size_t len = strlen(v);
-    unsigned n = 0;
-    bool ok = len >= 1 && len <= 2;
-    for (size_t i = 0; ok && i < len; i++) {
-        ok = v[i] >= '0' && v[i] <= '9';
-        n = n * 10 + (unsigned)(v[i] - '0');
-    }
-    if (!ok || n < 1 || n > GW_GROUP_SEARCH_LIMIT_MAX) {
-        gw_reply_error(out, PC_INVALID_ARGUMENT,
-                       "query parameter \"limit\" must be an integer from 1 to %d",
-                       GW_GROUP_SEARCH_LIMIT_MAX);
-        return -1;
-    }
-    *limit = n;
-    return 0;
+    gw_answer_empty(req, GW_SVC_GROUP, "grp.dismiss", &msg.base, out);
 }
 
 /* GET /v1/groups?q=&limit=&cursor=: {"groups","next_cursor"}. */
@@ -164,7 +118,7 @@ void gw_h_search_groups(gw_request_t *req, gw_reply_t *out)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "query parameter \"q\" is required");
         return;
     }
-    if (s_query_limit(req, &limit, out) < 0)
+    if (gw_query_limit(req, &limit, out) < 0)
         return;
     Pigeon__Grp__SearchRequest msg = PIGEON__GRP__SEARCH_REQUEST__INIT;
     msg.q = (char *)q;
@@ -173,21 +127,23 @@ void gw_h_search_groups(gw_request_t *req, gw_reply_t *out)
         msg.limit = (int32_t)limit;
     }
     msg.cursor = (char *)cursor;
-    s_answer(req, "grp.search", &msg.base, &pigeon__grp__group_list__descriptor, s_search_list,
-             out);
+    gw_answer(req, GW_SVC_GROUP, "grp.search", &msg.base, &pigeon__grp__group_list__descriptor,
+              s_search_list, out);
 }
 
 /* GET /v1/me/groups: {"groups"}. */
 void gw_h_my_groups(gw_request_t *req, gw_reply_t *out)
 {
-    s_answer(req, "grp.mine", NULL, &pigeon__grp__group_list__descriptor, s_mine_list, out);
+    gw_answer(req, GW_SVC_GROUP, "grp.mine", NULL, &pigeon__grp__group_list__descriptor,
+              s_mine_list, out);
 }
 
 void gw_h_group_members(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Grp__GroupIdRequest msg = PIGEON__GRP__GROUP_ID_REQUEST__INIT;
     msg.group_id = req->path_id;
-    s_answer(req, "grp.members", &msg.base, &pigeon__grp__member_list__descriptor, s_members, out);
+    gw_answer(req, GW_SVC_GROUP, "grp.members", &msg.base, &pigeon__grp__member_list__descriptor,
+              s_members, out);
 }
 
 /* POST /v1/groups/{gid}/members: 200 {"members"}, those added. */
@@ -201,8 +157,8 @@ void gw_h_add_members(gw_request_t *req, gw_reply_t *out)
     if (gw_map_add_members(body, req->path_id, &m, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "grp.add_members", &m.msg.base, &pigeon__grp__member_list__descriptor,
-                 s_members, out);
+        gw_answer(req, GW_SVC_GROUP, "grp.add_members", &m.msg.base,
+                  &pigeon__grp__member_list__descriptor, s_members, out);
     json_decref(body);
 }
 
@@ -217,8 +173,8 @@ void gw_h_set_member(gw_request_t *req, gw_reply_t *out)
     if (gw_map_set_member(body, req->path_id, req->path_id2, &m, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "grp.set_member", &m.msg.base, &pigeon__grp__member__descriptor, s_member,
-                 out);
+        gw_answer(req, GW_SVC_GROUP, "grp.set_member", &m.msg.base,
+                  &pigeon__grp__member__descriptor, s_member, out);
     json_decref(body);
 }
 
@@ -228,7 +184,7 @@ void gw_h_remove_member(gw_request_t *req, gw_reply_t *out)
     Pigeon__Grp__MemberRequest msg = PIGEON__GRP__MEMBER_REQUEST__INIT;
     msg.group_id = req->path_id;
     msg.user_id = req->path_id2;
-    s_answer_empty(req, "grp.remove_member", &msg.base, out);
+    gw_answer_empty(req, GW_SVC_GROUP, "grp.remove_member", &msg.base, out);
 }
 
 /* POST /v1/groups/{gid}/transfer: 200 group. */
@@ -242,7 +198,8 @@ void gw_h_transfer_group(gw_request_t *req, gw_reply_t *out)
     if (gw_map_transfer(body, req->path_id, &msg, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "grp.transfer", &msg.base, &pigeon__grp__group__descriptor, s_group, out);
+        gw_answer(req, GW_SVC_GROUP, "grp.transfer", &msg.base, &pigeon__grp__group__descriptor,
+                  s_group, out);
     json_decref(body);
 }
 
@@ -257,7 +214,8 @@ void gw_h_join_group(gw_request_t *req, gw_reply_t *out)
     if (gw_map_join(body, req->path_id, &msg, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
     else
-        s_answer(req, "grp.join", &msg.base, &pigeon__grp__join_reply__descriptor, s_join, out);
+        gw_answer(req, GW_SVC_GROUP, "grp.join", &msg.base, &pigeon__grp__join_reply__descriptor,
+                  s_join, out);
     json_decref(body);
 }
 
@@ -265,8 +223,8 @@ void gw_h_join_requests(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Grp__GroupIdRequest msg = PIGEON__GRP__GROUP_ID_REQUEST__INIT;
     msg.group_id = req->path_id;
-    s_answer(req, "grp.join_requests", &msg.base, &pigeon__grp__join_request_list__descriptor,
-             s_requests, out);
+    gw_answer(req, GW_SVC_GROUP, "grp.join_requests", &msg.base,
+              &pigeon__grp__join_request_list__descriptor, s_requests, out);
 }
 
 /* POST /v1/groups/{gid}/join-requests/{rid}/approve: 200 member. */
@@ -275,7 +233,8 @@ void gw_h_approve_join(gw_request_t *req, gw_reply_t *out)
     Pigeon__Grp__DecideRequest msg = PIGEON__GRP__DECIDE_REQUEST__INIT;
     msg.group_id = req->path_id;
     msg.request_id = req->path_id2;
-    s_answer(req, "grp.approve", &msg.base, &pigeon__grp__member__descriptor, s_member, out);
+    gw_answer(req, GW_SVC_GROUP, "grp.approve", &msg.base, &pigeon__grp__member__descriptor,
+              s_member, out);
 }
 
 void gw_h_reject_join(gw_request_t *req, gw_reply_t *out)
@@ -283,5 +242,5 @@ void gw_h_reject_join(gw_request_t *req, gw_reply_t *out)
     Pigeon__Grp__DecideRequest msg = PIGEON__GRP__DECIDE_REQUEST__INIT;
     msg.group_id = req->path_id;
     msg.request_id = req->path_id2;
-    s_answer_empty(req, "grp.reject", &msg.base, out);
+    gw_answer_empty(req, GW_SVC_GROUP, "grp.reject", &msg.base, out);
 }

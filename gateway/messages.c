@@ -130,8 +130,8 @@ void gw_h_mark_read(gw_request_t *req, gw_reply_t *out)
     msg.origin = (char *)req->origin;
     if (gw_map_read(body, &msg.seq, err, sizeof err) < 0)
         gw_reply_error(out, PC_INVALID_ARGUMENT, "%s", err);
-    else if (gw_call(req, GW_SVC_ROUTER, "msg.read", &msg.base, NULL, NULL, out) >= 0)
-        gw_reply_empty(out, PC_NO_CONTENT);
+    else
+        gw_answer_empty(req, GW_SVC_ROUTER, "msg.read", &msg.base, out);
     json_decref(body);
 }
 
