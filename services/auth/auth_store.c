@@ -390,6 +390,28 @@ pc_status_t auth_store_create_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN
     return status;
 }
 
+/* The one session row of res (user id, expiry in µs, token hash as hex),
+ * clears res: PC_NOT_FOUND when there is none. */
+static pc_status_t s_session_result(PGresult *res, int64_t *user_id, int64_t *expires_at_us,
+                                    uint8_t hash[AUTH_TOKEN_HASH_LEN])
+{
+    pc_status_t status = PC_OK;
+    size_t bin_len = 0;
+    const char *hex = PQntuples(res) == 1 ? PQgetvalue(res, 0, 2) : "";
+    if (PQntuples(res) != 1) {
+        status = PC_NOT_FOUND;
+    } else if (sodium_hex2bin(hash, AUTH_TOKEN_HASH_LEN, hex, strlen(hex), NULL, &bin_len, NULL) !=
+                   0 ||
+               bin_len != AUTH_TOKEN_HASH_LEN) {
+        status = PC_INTERNAL;
+    } else {
+        *user_id = pc_db_i64(res, 0, 0);
+        *expires_at_us = pc_db_i64(res, 0, 1);
+    }
+    PQclear(res);
+    return status;
+}
+
 pc_status_t auth_store_live_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN_HASH_LEN],
                                     int64_t *user_id, int64_t *expires_at_us,
                                     uint8_t stored_hash[AUTH_TOKEN_HASH_LEN])
@@ -400,22 +422,7 @@ pc_status_t auth_store_live_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN_H
         "WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()";
     pc_status_t status = PC_OK;
     PGresult *res = s_query_hash(db, &status, sql, hash, 0, NULL);
-    if (res == NULL)
-        return status;
-    size_t bin_len = 0;
-    const char *hex = PQntuples(res) == 1 ? PQgetvalue(res, 0, 2) : "";
-    if (PQntuples(res) != 1) {
-        status = PC_NOT_FOUND;
-    } else if (sodium_hex2bin(stored_hash, AUTH_TOKEN_HASH_LEN, hex, strlen(hex), NULL, &bin_len,
-                              NULL) != 0 ||
-               bin_len != AUTH_TOKEN_HASH_LEN) {
-        status = PC_INTERNAL;
-    } else {
-        *user_id = pc_db_i64(res, 0, 0);
-        *expires_at_us = pc_db_i64(res, 0, 1);
-    }
-    PQclear(res);
-    return status;
+    return res == NULL ? status : s_session_result(res, user_id, expires_at_us, stored_hash);
 }
 
 pc_status_t auth_store_revoke_session(pc_db_t *db, const uint8_t hash[AUTH_TOKEN_HASH_LEN],
@@ -480,22 +487,7 @@ pc_status_t auth_store_redeem_ticket(pc_db_t *db, const uint8_t ticket_hash[AUTH
         "WHERE t.expires_at > now() AND s.revoked_at IS NULL AND s.expires_at > now()";
     pc_status_t status = PC_OK;
     PGresult *res = s_query_hash(db, &status, sql, ticket_hash, 0, NULL);
-    if (res == NULL)
-        return status;
-    size_t bin_len = 0;
-    const char *hex = PQntuples(res) == 1 ? PQgetvalue(res, 0, 2) : "";
-    if (PQntuples(res) != 1) {
-        status = PC_NOT_FOUND;
-    } else if (sodium_hex2bin(session_hash, AUTH_TOKEN_HASH_LEN, hex, strlen(hex), NULL, &bin_len,
-                              NULL) != 0 ||
-               bin_len != AUTH_TOKEN_HASH_LEN) {
-        status = PC_INTERNAL;
-    } else {
-        *user_id = pc_db_i64(res, 0, 0);
-        *expires_at_us = pc_db_i64(res, 0, 1);
-    }
-    PQclear(res);
-    return status;
+    return res == NULL ? status : s_session_result(res, user_id, expires_at_us, session_hash);
 }
 
 pc_status_t auth_store_sweep(pc_db_t *db, int batch, long *rate_rows, long *session_rows)

@@ -53,8 +53,7 @@ static pc_status_t s_one_group(PGresult *res, grp_group_row_t *out, bool *found)
     return st;
 }
 
-/* Every row of a result of GRP_GROUP_COLS. */
-static pc_status_t s_group_rows(PGresult *res, grp_group_row_t **rows, size_t *n)
+pc_status_t grp_store_group_rows(PGresult *res, grp_group_row_t **rows, size_t *n)
 {
     size_t count = (size_t)PQntuples(res);
     grp_group_row_t *out = calloc(count ? count : 1, sizeof *out);
@@ -188,7 +187,7 @@ pc_status_t grp_store_my_groups(pc_db_t *db, int64_t user, grp_group_row_t **row
                                 1, params);
     if (res == NULL)
         return st;
-    return s_group_rows(res, rows, n);
+    return grp_store_group_rows(res, rows, n);
 }
 
 /* --- members --- */

@@ -270,31 +270,12 @@ pc_status_t grp_store_last_change(pc_db_t *db, int64_t group, int64_t *id)
     " g.dismissed_at IS NULL AND g.join_policy <> 'invite_only'"                                   \
     " AND (g.member_count < $2::int8 OR (g.member_count = $2::int8 AND g.id > $3::int8))"
 
-/* Reads every row of a result of GRP_GROUP_COLS into *rows, clears res. */
-static pc_status_t s_search_rows(PGresult *res, grp_group_row_t **rows, size_t *n)
-{
-    size_t count = (size_t)PQntuples(res);
-    grp_group_row_t *out = calloc(count ? count : 1, sizeof *out);
-    pc_status_t st = out ? PC_OK : PC_INTERNAL;
-    for (size_t i = 0; st == PC_OK && i < count; i++)
-        if (!grp_store_group_row(res, (int)i, 0, &out[i]))
-            st = PC_INTERNAL;
-    PQclear(res);
-    if (st != PC_OK) {
-        grp_group_rows_free(out, count);
-        return st;
-    }
-    *rows = out;
-    *n = count;
-    return PC_OK;
-}
-
 pc_status_t grp_store_search(pc_db_t *db, const char *q_key, const char *grams, size_t n_grams,
                              const char *prefix_end, int64_t after_count, int64_t after_id,
                              int limit, grp_group_row_t **rows, size_t *n)
 {
-    pc_db_num_t k = pc_db_num((int64_t)n_grams), c = pc_db_num(after_count), a = pc_db_num(after_id),
-              l = pc_db_num(limit);
+    pc_db_num_t k = pc_db_num((int64_t)n_grams), c = pc_db_num(after_count),
+                a = pc_db_num(after_id), l = pc_db_num(limit);
     pc_status_t st = PC_OK;
     /* 1. A popular query: walk the listed groups in page order, testing the
      *    name, and stop at the page size. Fills the page after a few hundred
@@ -310,7 +291,7 @@ pc_status_t grp_store_search(pc_db_t *db, const char *q_key, const char *grams, 
     if (res == NULL)
         return st;
     if (PQntuples(res) >= limit)
-        return s_search_rows(res, rows, n);
+        return grp_store_group_rows(res, rows, n);
     PQclear(res);
     /* 2. A rarer one: the groups that hold every gram of the query, then the
      *    exact substring test, sorted. */
@@ -336,5 +317,5 @@ pc_status_t grp_store_search(pc_db_t *db, const char *q_key, const char *grams, 
     }
     if (res == NULL)
         return st;
-    return s_search_rows(res, rows, n);
+    return grp_store_group_rows(res, rows, n);
 }

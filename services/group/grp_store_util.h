@@ -26,4 +26,8 @@ static inline int64_t grp_i64(const PGresult *res, int row, int col)
 /* Reads GRP_GROUP_COLS starting at column `col` into *out; false on OOM. */
 bool grp_store_group_row(const PGresult *res, int row, int col, grp_group_row_t *out);
 
+/* Every row of a result of GRP_GROUP_COLS into *rows (grp_group_rows_free),
+ * clears res. */
+pc_status_t grp_store_group_rows(PGresult *res, grp_group_row_t **rows, size_t *n);
+
 #endif
