@@ -502,27 +502,14 @@ pc_status_t auth_store_sweep(pc_db_t *db, int batch, long *rate_rows, long *sess
     char batchtxt[16];
     snprintf(batchtxt, sizeof batchtxt, "%d", batch);
     const char *params[1] = {batchtxt};
-    pc_status_t status = PC_OK;
-    *rate_rows = *session_rows = 0;
-
-    PGresult *res = pc_db_query(db, &status, rate_sql, 0, NULL);
-    if (res == NULL)
-        return status;
-    *rate_rows = strtol(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-
+    *session_rows = 0;
+    pc_status_t status = pc_db_exec_rows(db, rate_sql, 0, NULL, rate_rows);
     /* Tickets never redeemed (their rows are tiny; one statement). */
-    res = pc_db_query(db, &status,
-                      "DELETE FROM auth.ws_tickets WHERE expires_at < now() - interval '1 minute'",
-                      0, NULL);
-    if (res == NULL)
-        return status;
-    PQclear(res);
-
-    res = pc_db_query(db, &status, session_sql, 1, params);
-    if (res == NULL)
-        return status;
-    *session_rows = strtol(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-    return PC_OK;
+    if (status == PC_OK)
+        status = pc_db_exec(
+            db, "DELETE FROM auth.ws_tickets WHERE expires_at < now() - interval '1 minute'", 0,
+            NULL);
+    if (status == PC_OK)
+        status = pc_db_exec_rows(db, session_sql, 1, params, session_rows);
+    return status;
 }

@@ -349,10 +349,19 @@ const char *pc_db_last_sqlstate(const pc_db_t *db)
 
 pc_status_t pc_db_exec(pc_db_t *db, const char *sql, int nparams, const char *const *values)
 {
+    long rows;
+    return pc_db_exec_rows(db, sql, nparams, values, &rows);
+}
+
+pc_status_t pc_db_exec_rows(pc_db_t *db, const char *sql, int nparams, const char *const *values,
+                            long *rows)
+{
     pc_status_t st;
+    *rows = 0;
     PGresult *res = pc_db_query(db, &st, sql, nparams, values);
     if (res == NULL)
         return st;
+    *rows = strtol(PQcmdTuples(res), NULL, 10); /* "" for a statement that counts none: 0 */
     PQclear(res);
     return PC_OK;
 }

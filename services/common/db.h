@@ -75,6 +75,11 @@ PGresult *pc_db_exec_script(pc_db_t *db, pc_status_t *status, const char *sql);
  * the status pc_db_query set. */
 pc_status_t pc_db_exec(pc_db_t *db, const char *sql, int nparams, const char *const *values);
 
+/* pc_db_exec of an INSERT, UPDATE or DELETE that also tells how many rows
+ * it touched (*rows; 0 unless PC_OK). */
+pc_status_t pc_db_exec_rows(pc_db_t *db, const char *sql, int nparams, const char *const *values,
+                            long *rows);
+
 /* An int64 as a text parameter: room for any value in decimal, sign and NUL. */
 typedef struct {
     char s[24]; /* the digits */

@@ -110,16 +110,13 @@ pc_status_t grp_store_finish_request(pc_db_t *db, int64_t id, const char *status
 {
     pc_db_num_t r = pc_db_num(id), d = pc_db_num(decided_by);
     const char *params[] = {r.s, status, d.s};
-    pc_status_t st = PC_OK;
-    PGresult *res = pc_db_query(db, &st,
-                                "UPDATE grp.join_requests SET status = $2, decided_by = $3,"
-                                " decided_at = now() WHERE id = $1 AND status = 'pending'",
-                                3, params);
-    if (res == NULL)
-        return st;
-    *changed = strcmp(PQcmdTuples(res), "1") == 0;
-    PQclear(res);
-    return PC_OK;
+    long rows;
+    pc_status_t st = pc_db_exec_rows(db,
+                                     "UPDATE grp.join_requests SET status = $2, decided_by = $3,"
+                                     " decided_at = now() WHERE id = $1 AND status = 'pending'",
+                                     3, params, &rows);
+    *changed = rows == 1;
+    return st;
 }
 
 pc_status_t grp_store_list_requests(pc_db_t *db, int64_t group, grp_request_row_t **rows, size_t *n)

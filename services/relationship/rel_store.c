@@ -202,17 +202,14 @@ pc_status_t rel_store_finish_request(pc_db_t *db, int64_t id, const char *status
 {
     pc_db_num_t i = pc_db_num(id), by = pc_db_num(decided_by);
     const char *params[] = {i.s, status, by.s};
-    pc_status_t st = PC_OK;
-    PGresult *res = pc_db_query(db, &st,
-                                "UPDATE rel.friend_requests"
-                                " SET status = $2, decided_at = now(), decided_by = $3"
-                                " WHERE id = $1 AND status = 'pending'",
-                                3, params);
-    if (res == NULL)
-        return st;
-    *changed = strcmp(PQcmdTuples(res), "1") == 0;
-    PQclear(res);
-    return PC_OK;
+    long rows;
+    pc_status_t st = pc_db_exec_rows(db,
+                                     "UPDATE rel.friend_requests"
+                                     " SET status = $2, decided_at = now(), decided_by = $3"
+                                     " WHERE id = $1 AND status = 'pending'",
+                                     3, params, &rows);
+    *changed = rows == 1;
+    return st;
 }
 
 pc_status_t rel_store_list_contacts(pc_db_t *db, int64_t me, rel_contact_row_t **rows_out,
@@ -309,30 +306,24 @@ pc_status_t rel_store_block(pc_db_t *db, int64_t owner, int64_t blocked, bool *c
 {
     pc_db_num_t o = pc_db_num(owner), b = pc_db_num(blocked);
     const char *params[] = {o.s, b.s};
-    pc_status_t st = PC_OK;
-    PGresult *res = pc_db_query(db, &st,
-                                "INSERT INTO rel.blocks (owner_id, blocked_id) VALUES ($1, $2)"
-                                " ON CONFLICT (owner_id, blocked_id) DO NOTHING",
-                                2, params);
-    if (res == NULL)
-        return st;
-    *changed = strcmp(PQcmdTuples(res), "1") == 0;
-    PQclear(res);
-    return PC_OK;
+    long rows;
+    pc_status_t st = pc_db_exec_rows(db,
+                                     "INSERT INTO rel.blocks (owner_id, blocked_id) VALUES ($1, $2)"
+                                     " ON CONFLICT (owner_id, blocked_id) DO NOTHING",
+                                     2, params, &rows);
+    *changed = rows == 1;
+    return st;
 }
 
 pc_status_t rel_store_unblock(pc_db_t *db, int64_t owner, int64_t blocked, bool *changed)
 {
     pc_db_num_t o = pc_db_num(owner), b = pc_db_num(blocked);
     const char *params[] = {o.s, b.s};
-    pc_status_t st = PC_OK;
-    PGresult *res = pc_db_query(
-        db, &st, "DELETE FROM rel.blocks WHERE owner_id = $1 AND blocked_id = $2", 2, params);
-    if (res == NULL)
-        return st;
-    *changed = strcmp(PQcmdTuples(res), "1") == 0;
-    PQclear(res);
-    return PC_OK;
+    long rows;
+    pc_status_t st = pc_db_exec_rows(
+        db, "DELETE FROM rel.blocks WHERE owner_id = $1 AND blocked_id = $2", 2, params, &rows);
+    *changed = rows == 1;
+    return st;
 }
 
 pc_status_t rel_store_list_blocks(pc_db_t *db, int64_t owner, int64_t **ids_out, size_t *n_out)

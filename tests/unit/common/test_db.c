@@ -98,6 +98,18 @@ static void test_exec_while_down_answers_unavailable(void **state)
     pc_db_destroy(&db);
 }
 
+static void test_exec_rows_while_down_answers_unavailable_and_zero(void **state)
+{
+    pc_db_t *db = s_down_db();
+    pc_db_num_t id = pc_db_num(7);
+    const char *params[] = {id.s};
+    long rows = -1;
+    assert_int_equal(pc_db_exec_rows(db, "DELETE FROM auth.users WHERE id = $1", 1, params, &rows),
+                     PC_UNAVAILABLE);
+    assert_int_equal(rows, 0);
+    pc_db_destroy(&db);
+}
+
 static void test_num_holds_any_int64(void **state)
 {
     assert_string_equal(pc_db_num(0).s, "0");
@@ -158,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_repeated_calls_stay_fast),
         cmocka_unit_test(test_rollback_is_safe_when_down),
         cmocka_unit_test(test_exec_while_down_answers_unavailable),
+        cmocka_unit_test(test_exec_rows_while_down_answers_unavailable_and_zero),
         cmocka_unit_test(test_num_holds_any_int64),
         cmocka_unit_test(test_int8_array_literal),
         cmocka_unit_test(test_text_array_literal),
