@@ -32,19 +32,19 @@
 
 #define S_NOT_FOUND "no such media"
 
+static json_t *s_media(const ProtobufCMessage *m)
+{
+    return pc_api_media((const Pigeon__Media__Media *)m);
+}
+
 /* POST /v1/media: 201 media. */
 void gw_h_upload_media(gw_request_t *req, gw_reply_t *out)
 {
     Pigeon__Media__UploadRequest msg = PIGEON__MEDIA__UPLOAD_REQUEST__INIT;
     msg.data.data = (uint8_t *)req->body; /* protobuf-c only reads it */
     msg.data.len = req->body_len;
-    ProtobufCMessage *resp = NULL;
-    int status = gw_call(req, GW_SVC_MEDIA, "media.upload", &msg.base,
-                         &pigeon__media__media__descriptor, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, status, pc_api_media((const Pigeon__Media__Media *)resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
+    gw_answer(req, GW_SVC_MEDIA, "media.upload", &msg.base, &pigeon__media__media__descriptor,
+              s_media, out);
 }
 
 /* A yes/no answer from svc: 0 with *yes, or -1 with out filled. */
@@ -81,8 +81,8 @@ static int s_authorize(gw_request_t *req, Pigeon__Media__Media **media, gw_reply
     get.id = req->path_id;
     ProtobufCMessage *resp = NULL;
     *media = NULL;
-    if (gw_call(req, GW_SVC_MEDIA, "media.get", &get.base, &pigeon__media__media__descriptor,
-                &resp, out) < 0)
+    if (gw_call(req, GW_SVC_MEDIA, "media.get", &get.base, &pigeon__media__media__descriptor, &resp,
+                out) < 0)
         return -1;
     Pigeon__Media__Media *m = (Pigeon__Media__Media *)resp;
     bool ok = m->uploader_id == req->caller_id;
@@ -143,8 +143,9 @@ static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         gw_reply_t err = {0};
         s->chunk = c = s_read(&req, s->id, at, GW_MEDIA_CHUNK, &err);
         if (c == NULL || c->data.len == 0 || (uint64_t)c->offset != at) {
-            pc_log(PC_LOG_WARN, s->trace_id, "could not read media %" PRId64 " at %" PRIu64
-                   ": status %d", s->id, at, err.status);
+            pc_log(PC_LOG_WARN, s->trace_id,
+                   "could not read media %" PRId64 " at %" PRIu64 ": status %d", s->id, at,
+                   err.status);
             gw_reply_clear(&err);
             return MHD_CONTENT_READER_END_WITH_ERROR; /* libmicrohttpd closes the connection */
         }

@@ -56,17 +56,21 @@ void gw_h_send_message(gw_request_t *req, gw_reply_t *out)
     json_decref(body);
 }
 
+static json_t *s_conversations(const ProtobufCMessage *m)
+{
+    return gw_conversation_list_json((const Pigeon__Msg__ConversationList *)m);
+}
+
+static json_t *s_history(const ProtobufCMessage *m)
+{
+    return gw_history_json((const Pigeon__Msg__History *)m);
+}
+
 /* GET /v1/conversations */
 void gw_h_list_conversations(gw_request_t *req, gw_reply_t *out)
 {
-    ProtobufCMessage *resp = NULL;
-    int status = gw_call(req, GW_SVC_ROUTER, "msg.conversations", NULL,
-                         &pigeon__msg__conversation_list__descriptor, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, status,
-                  gw_conversation_list_json((const Pigeon__Msg__ConversationList *)resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
+    gw_answer(req, GW_SVC_ROUTER, "msg.conversations", NULL,
+              &pigeon__msg__conversation_list__descriptor, s_conversations, out);
 }
 
 /* One optional integer query parameter; -1 with a 400 in out. */
@@ -107,13 +111,8 @@ void gw_h_history(gw_request_t *req, gw_reply_t *out)
         msg.has_limit = true;
         msg.limit = limit > 100000 ? 100000 : (int32_t)limit;
     }
-    ProtobufCMessage *resp = NULL;
-    int status = gw_call(req, GW_SVC_ROUTER, "msg.history", &msg.base,
-                         &pigeon__msg__history__descriptor, &resp, out);
-    if (status < 0)
-        return;
-    gw_reply_json(out, status, gw_history_json((const Pigeon__Msg__History *)resp));
-    protobuf_c_message_free_unpacked(resp, NULL);
+    gw_answer(req, GW_SVC_ROUTER, "msg.history", &msg.base, &pigeon__msg__history__descriptor,
+              s_history, out);
 }
 
 /* POST /v1/conversations/{cid}/read {"seq"}: 204. */
